@@ -1,0 +1,1 @@
+"""Bundled read-only data: flowcharts, guidance, service catalogue, stylesheets."""

@@ -1,0 +1,5 @@
+"""HTTP routes of the children package."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
