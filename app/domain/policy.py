@@ -221,9 +221,7 @@ def visible_record(user: User, record: ChildRecord) -> ChildRecord:
         raise DomainError("forbidden", "Your role does not allow you to open children's records.")
     if record.shielded and not sees_shielded(user):
         return _shielded_view(record)
-    involvements = tuple(
-        i for i in record.involvements if _sees_involvement(user, i)
-    )
+    involvements = tuple(i for i in record.involvements if _sees_involvement(user, i))
     decisions = tuple(
         d for d in record.decisions if d.decided_by == user.id or user.roles & DECISION_ROLES
     )
@@ -240,9 +238,7 @@ def visible_record(user: User, record: ChildRecord) -> ChildRecord:
 def _sees_involvement(user: User, involvement: Involvement) -> bool:
     # A practitioner in a sensitive service always sees their own involvement.
     return (
-        not involvement.sensitive
-        or sees_sensitive(user)
-        or involvement.practitioner_id == user.id
+        not involvement.sensitive or sees_sensitive(user) or involvement.practitioner_id == user.id
     )
 
 
