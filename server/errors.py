@@ -138,12 +138,12 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLargeError
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
@@ -161,11 +161,9 @@ class BodySizeLimit:
         )
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 
 async def _empty_receive() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
-
-

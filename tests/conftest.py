@@ -23,7 +23,7 @@ def postgres_admin_url() -> str:
     """Admin URL of a running PostgreSQL server, with a migrated template database."""
     try:
         url = postgres.ensure_server()
-    except (postgres.PostgresUnavailable, OSError) as exc:
+    except (postgres.PostgresUnavailableError, OSError) as exc:
         if os.environ.get("EVERYCHILD_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required but unavailable: {exc}")
         pytest.skip(f"PostgreSQL unavailable: {exc}")

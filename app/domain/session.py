@@ -44,7 +44,7 @@ class Tokens(BaseModel):
 
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int = Field(description="seconds until the access token expires")
 
 

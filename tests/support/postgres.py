@@ -21,14 +21,14 @@ PORT = int(os.environ.get("EVERYCHILD_TEST_POSTGRES_PORT", "54329"))
 TEMPLATE = "everychild_template"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailableError(RuntimeError):
     """No PostgreSQL server can be used here, and why."""
 
 
 def _pg_version() -> str:
     versions = sorted(p.name for p in Path("/usr/lib/postgresql").glob("*") if p.name.isdigit())
     if not versions:
-        raise PostgresUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
+        raise PostgresUnavailableError("PostgreSQL is not installed (apt-get install postgresql)")
     return versions[-1]
 
 
@@ -42,9 +42,9 @@ def ensure_server() -> str:
     if url:
         return url
     if shutil.which("pg_createcluster") is None:
-        raise PostgresUnavailable("Debian's PostgreSQL cluster tools are not installed")
+        raise PostgresUnavailableError("Debian's PostgreSQL cluster tools are not installed")
     if os.geteuid() != 0:
-        raise PostgresUnavailable(
+        raise PostgresUnavailableError(
             "set EVERYCHILD_TEST_POSTGRES_URL, or run as root so the suite can start a cluster"
         )
     version = _pg_version()
@@ -52,8 +52,15 @@ def ensure_server() -> str:
     mine = [line.split() for line in clusters.splitlines() if line.split()[1:2] == [CLUSTER]]
     if not mine:
         _run(
-            "pg_createcluster", version, CLUSTER, "--port", str(PORT),
-            "--", "--auth-local=trust", "--auth-host=trust", "--encoding=UTF8",
+            "pg_createcluster",
+            version,
+            CLUSTER,
+            "--port",
+            str(PORT),
+            "--",
+            "--auth-local=trust",
+            "--auth-host=trust",
+            "--encoding=UTF8",
         )
         conf = Path(f"/etc/postgresql/{version}/{CLUSTER}/conf.d/everychild-test.conf")
         conf.write_text(
