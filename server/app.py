@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from server import __version__
 from server.admin.routes import router as admin_router
 from server.audit.routes import router as audit_router
+from server.auth import passwords
 from server.auth.routes import router as auth_router
 from server.children.routes import router as children_router
 from server.config import Settings
@@ -29,6 +30,9 @@ def create_app(
 ) -> FastAPI:
     """Build the application. The database must already be migrated."""
     settings = settings or Settings()
+    passwords.configure(
+        time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+    )
     engine = make_engine(settings.database_url)
     app = FastAPI(
         title="Everychild central index",

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     lockout_threshold: int = Field(default=5, ge=1, le=100)
     lockout_minutes: int = Field(default=15, ge=1)
+    password_time_cost: int = Field(default=3, ge=1, le=20)
+    password_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
 
     # Device policy sent to clients at login (PRODUCT.md §6).
     idle_lock_minutes: int = Field(default=10, ge=1)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.roles import Role, User
@@ -84,14 +83,15 @@ class Caller:
 def resolve(session: Session, token: str, now: datetime) -> Caller:
     """Turn a bearer token into a caller, or refuse with a stable code."""
     row = session.get(TokenRow, token_hash(token))
-    if row is None or row.kind != "access" or row.revoked_at is not None:
+    if row is None or row.kind != "access":
         raise ApiError("invalid_token", "Your session is not valid. Please sign in again.")
-    if row.expires_at <= now:
-        raise ApiError("token_expired", "Your session has expired. Please sign in again.")
     user = session.get(UserRow, row.user_id)
     device = session.get(DeviceRow, (row.device_id, row.user_id))
     if user is None or device is None:
         raise ApiError("invalid_token", "Your session is not valid. Please sign in again.")
+    # Revoking a device or suspending a user also revokes their tokens; these come first
+    # so the client learns *why* at its next contact (and wipes its cache), rather than
+    # a bare "invalid token" that would only send it back to the sign-in screen.
     if device.revoked_at is not None:
         raise ApiError(
             "device_revoked",
@@ -103,6 +103,10 @@ def resolve(session: Session, token: str, now: datetime) -> Caller:
             "account_suspended",
             "Your account is suspended. Please contact your user administrator.",
         )
+    if row.revoked_at is not None:
+        raise ApiError("invalid_token", "Your session is not valid. Please sign in again.")
+    if row.expires_at <= now:
+        raise ApiError("token_expired", "Your session has expired. Please sign in again.")
     device.last_seen_at = now
     return Caller(
         user=to_domain_user(user), row=user, device_id=device.id, token_family=row.family_id

@@ -19,7 +19,7 @@ from tests.support import postgres
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url() -> str:
+def postgres_admin_url() -> Iterator[str]:
     """Admin URL of a running PostgreSQL server, with a migrated template database."""
     try:
         url = postgres.ensure_server()
@@ -28,7 +28,8 @@ def postgres_admin_url() -> str:
             pytest.fail(f"PostgreSQL is required but unavailable: {exc}")
         pytest.skip(f"PostgreSQL unavailable: {exc}")
     postgres.make_template(url, upgrade)
-    return url
+    yield url
+    postgres.drop_template(url)
 
 
 @pytest.fixture(scope="session")

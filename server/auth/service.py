@@ -8,6 +8,7 @@ copied, so the whole token family is revoked (RFC 6819 §5.2.2.3).
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,7 +22,12 @@ from app.domain.roles import Role, precondition_refusal
 from app.domain.session import DevicePolicy, SignedIn, UserProfile
 from server.audit import trail
 from server.auth.models import DeviceRow, TokenRow, UserRow
-from server.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from server.auth.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from server.auth.tokens import new_token, token_hash
 from server.config import Settings
 from server.deps import to_domain_user
@@ -98,7 +104,9 @@ def device_policy(settings: Settings, row: UserRow) -> DevicePolicy:
     """The policy this user's device enforces; reception desks lock sooner."""
     return DevicePolicy(
         idle_lock_minutes=(
-            settings.reception_idle_lock_minutes if row.reception_desk else settings.idle_lock_minutes
+            settings.reception_idle_lock_minutes
+            if row.reception_desk
+            else settings.idle_lock_minutes
         ),
         offline_lease_hours=settings.offline_lease_hours,
         wipe_after_days=settings.wipe_after_days,
@@ -106,20 +114,33 @@ def device_policy(settings: Settings, row: UserRow) -> DevicePolicy:
 
 
 def _issue(
-    session: Session, settings: Settings, row: UserRow, *, device_id: str, family_id: str,
+    session: Session,
+    settings: Settings,
+    row: UserRow,
+    *,
+    device_id: str,
+    family_id: str,
     now: datetime,
 ) -> SignedIn:
     access, refresh = new_token(), new_token()
     session.add_all(
         [
             TokenRow(
-                token_hash=token_hash(access), kind="access", family_id=family_id,
-                user_id=row.id, device_id=device_id, issued_at=now,
+                token_hash=token_hash(access),
+                kind="access",
+                family_id=family_id,
+                user_id=row.id,
+                device_id=device_id,
+                issued_at=now,
                 expires_at=now + timedelta(minutes=settings.access_token_minutes),
             ),
             TokenRow(
-                token_hash=token_hash(refresh), kind="refresh", family_id=family_id,
-                user_id=row.id, device_id=device_id, issued_at=now,
+                token_hash=token_hash(refresh),
+                kind="refresh",
+                family_id=family_id,
+                user_id=row.id,
+                device_id=device_id,
+                issued_at=now,
                 expires_at=now + timedelta(days=settings.refresh_token_days),
             ),
         ]
@@ -164,8 +185,13 @@ def login(
     outcome: SignedIn | _Refused
     with factory() as session, session.begin():
         outcome = _login(
-            session, settings, username=username, password=password,
-            device_id=device_id, device_name=device_name, now=now,
+            session,
+            settings,
+            username=username,
+            password=password,
+            device_id=device_id,
+            device_name=device_name,
+            now=now,
         )
     if isinstance(outcome, _Refused):
         raise outcome.error
@@ -173,25 +199,39 @@ def login(
 
 
 def _login(
-    session: Session, settings: Settings, *, username: str, password: str,
-    device_id: str, device_name: str, now: datetime,
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    device_id: str,
+    device_name: str,
+    now: datetime,
 ) -> SignedIn | _Refused:
     user = session.scalars(
         select(UserRow).where(UserRow.username == username).with_for_update()
     ).one_or_none()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         _refuse_login(session, user=user, device_id=device_id, code="locked_out", username=username)
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return _Refused(ApiError(
-            "locked_out",
-            "Too many failed sign-in attempts. Your account is locked for "
-            f"{minutes} more minute{'s' if minutes != 1 else ''}; please try again later "
-            "or ask your user administrator.",
-        ))
-    if user is None or not verify_password(user.password_hash, password):
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+        return _Refused(
+            ApiError(
+                "locked_out",
+                "Too many failed sign-in attempts. Your account is locked for "
+                f"{minutes} more minute{'s' if minutes != 1 else ''}; please try again later "
+                "or ask your user administrator.",
+            )
+        )
+    # Always verify (against a dummy hash for an unknown name) so the response time does
+    # not reveal which usernames exist.
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok:
         if user is None:
             _refuse_login(
-                session, user=None, device_id=device_id, code="invalid_credentials",
+                session,
+                user=None,
+                device_id=device_id,
+                code="invalid_credentials",
                 username=username,
             )
             return _Refused(ApiError("invalid_credentials", _INVALID))
@@ -202,17 +242,21 @@ def _login(
             _refuse_login(
                 session, user=user, device_id=device_id, code="locked_out", username=username
             )
-            return _Refused(ApiError(
-                "locked_out",
-                "Too many failed sign-in attempts. Your account is locked for "
-                f"{settings.lockout_minutes} minutes.",
-            ))
+            return _Refused(
+                ApiError(
+                    "locked_out",
+                    "Too many failed sign-in attempts. Your account is locked for "
+                    f"{settings.lockout_minutes} minutes.",
+                )
+            )
         _refuse_login(
             session, user=user, device_id=device_id, code="invalid_credentials", username=username
         )
         return _Refused(ApiError("invalid_credentials", _INVALID))
     user.failed_logins = 0
     user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     refusal = precondition_refusal(to_domain_user(user), today=now.date())
     if refusal is not None:
         _refuse_login(session, user=user, device_id=device_id, code=refusal.code, username=username)
@@ -222,11 +266,13 @@ def _login(
         _refuse_login(
             session, user=user, device_id=device_id, code="device_revoked", username=username
         )
-        return _Refused(ApiError(
-            "device_revoked",
-            "This device's access to Everychild has been revoked. Its offline records will be "
-            "removed. Please contact your user administrator.",
-        ))
+        return _Refused(
+            ApiError(
+                "device_revoked",
+                "This device's access to Everychild has been revoked. Its offline records will be "
+                "removed. Please contact your user administrator.",
+            )
+        )
     if device is None:
         session.add(
             DeviceRow(
@@ -240,7 +286,10 @@ def _login(
         session, settings, user, device_id=device_id, family_id=uuid.uuid4().hex, now=now
     )
     trail.record(
-        session, AuditAction.LOGIN, actor_id=user.id, device_id=device_id,
+        session,
+        AuditAction.LOGIN,
+        actor_id=user.id,
+        device_id=device_id,
         details={"device_name": device_name[:100]},
     )
     return signed_in
@@ -274,36 +323,49 @@ def _refresh(
         select(TokenRow).where(TokenRow.token_hash == token_hash(refresh_token)).with_for_update()
     ).one_or_none()
     if token is None or token.kind != "refresh":
-        return _Refused(ApiError("invalid_token", "Your session is not valid. Please sign in again."))
-    if token.used_at is not None or token.revoked_at is not None:
-        if token.used_at is not None:
-            revoke_family(session, token.family_id, now)
-            trail.record(
-                session, AuditAction.TOKEN_REFRESH, actor_id=token.user_id,
-                device_id=token.device_id, details={"error": "refresh_token_reused"},
-            )
-            return _Refused(ApiError(
-                "refresh_token_reused",
-                "This session was used from somewhere else, so it has been ended for safety. "
-                "Please sign in again.",
-            ))
-        return _Refused(ApiError("invalid_token", "Your session has ended. Please sign in again."))
-    if token.expires_at <= now:
-        return _Refused(ApiError("token_expired", "Your session has expired. Please sign in again."))
+        return _Refused(
+            ApiError("invalid_token", "Your session is not valid. Please sign in again.")
+        )
     user = session.get(UserRow, token.user_id)
     device = session.get(DeviceRow, (token.device_id, token.user_id))
     assert user is not None
+    # Device revocation and suspension revoke the tokens too; they are checked before the
+    # token's own state so the client learns why it was signed out (and wipes its cache).
     if device is None or device.revoked_at is not None:
         revoke_family(session, token.family_id, now)
-        return _Refused(ApiError(
-            "device_revoked",
-            "This device's access to Everychild has been revoked. Its offline records will be "
-            "removed. Please contact your user administrator.",
-        ))
+        return _Refused(
+            ApiError(
+                "device_revoked",
+                "This device's access to Everychild has been revoked. Its offline records will be "
+                "removed. Please contact your user administrator.",
+            )
+        )
     refusal = precondition_refusal(to_domain_user(user), today=now.date())
     if refusal is not None:
         revoke_family(session, token.family_id, now)
         return _Refused(ApiError(refusal.code, refusal.message))
+    if token.used_at is not None or token.revoked_at is not None:
+        if token.used_at is not None:
+            revoke_family(session, token.family_id, now)
+            trail.record(
+                session,
+                AuditAction.TOKEN_REFRESH,
+                actor_id=token.user_id,
+                device_id=token.device_id,
+                details={"error": "refresh_token_reused"},
+            )
+            return _Refused(
+                ApiError(
+                    "refresh_token_reused",
+                    "This session was used from somewhere else, so it has been ended for safety. "
+                    "Please sign in again.",
+                )
+            )
+        return _Refused(ApiError("invalid_token", "Your session has ended. Please sign in again."))
+    if token.expires_at <= now:
+        return _Refused(
+            ApiError("token_expired", "Your session has expired. Please sign in again.")
+        )
     token.used_at = now
     device.last_seen_at = now
     signed_in = _issue(

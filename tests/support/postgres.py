@@ -18,7 +18,10 @@ import psycopg
 
 CLUSTER = "everychild_test"
 PORT = int(os.environ.get("EVERYCHILD_TEST_POSTGRES_PORT", "54329"))
-TEMPLATE = "everychild_template"
+#: Databases made by a test run carry its process id, so concurrent runs never collide
+#: and a killed run's leftovers can be recognised and dropped by the next run.
+PREFIX = "ectest"
+TEMPLATE = f"{PREFIX}_{os.getpid()}_template"
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -81,7 +84,7 @@ def _libpq(url: str) -> str:
 
 def create_database(admin_url: str, *, template: str | None = None) -> str:
     """Create a fresh database (from ``template`` if given) and return its URL."""
-    name = f"ec_{uuid.uuid4().hex[:12]}"
+    name = f"{PREFIX}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
         suffix = f" TEMPLATE {template}" if template else ""
         conn.execute(f'CREATE DATABASE "{name}"{suffix}')  # name is generated above
@@ -95,8 +98,34 @@ def drop_database(admin_url: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def drop_stale_databases(admin_url: str) -> None:
+    """Drop databases left behind by test runs that no longer exist."""
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{PREFIX}_%",)
+            )
+        ]
+        for name in names:
+            pid = name.split("_")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def make_template(admin_url: str, migrate: object) -> str:
-    """(Re)create the migrated template database; ``migrate(url)`` migrates it."""
+    """Create this run's migrated template database; ``migrate(url)`` migrates it."""
+    drop_stale_databases(admin_url)
     with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
@@ -104,3 +133,9 @@ def make_template(admin_url: str, migrate: object) -> str:
     assert callable(migrate)
     migrate(url)
     return TEMPLATE
+
+
+def drop_template(admin_url: str) -> None:
+    """Drop this run's template database."""
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')

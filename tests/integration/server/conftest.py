@@ -50,7 +50,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Cheap Argon2id parameters: the tests check behaviour, not hashing cost.
+    return Settings(database_url=database_url, password_time_cost=1, password_memory_kib=1024)
 
 
 @pytest.fixture
