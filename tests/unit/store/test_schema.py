@@ -1,0 +1,124 @@
+"""Schema versions: a populated cache from every older version upgrades without loss."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.store import schema, search
+from app.store.cache import Cache
+from app.store.database import Connection, connect
+from app.store.device_secret import EphemeralSecretStore
+from app.store.errors import StoreError
+from app.store.profiles import Profile
+from tests.unit.store.conftest import AMELIA, NOW, PASSWORD, second_connection
+
+
+def _schema_of(connection: Connection) -> list[tuple[str, str, str]]:
+    return sorted(
+        connection.execute("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL")
+    )
+
+
+def _seed_version_1(connection: Connection) -> None:
+    connection.execute(
+        "INSERT INTO records (index_id, version, server_json, given_names, family_name, "
+        "date_of_birth, shielded, sort_family, sort_given, stored_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        (
+            AMELIA.index_id,
+            AMELIA.version,
+            AMELIA.model_dump_json(),
+            AMELIA.given_names,
+            AMELIA.family_name,
+            AMELIA.date_of_birth.isoformat(),
+            "featherstonehaugh",
+            "ottoline amelia",
+            NOW.isoformat(),
+        ),
+    )
+    connection.execute(
+        "INSERT INTO pins (index_id, pinned_at) VALUES (?, ?)", (AMELIA.index_id, NOW.isoformat())
+    )
+    connection.execute("UPDATE sync_state SET cursor = 'cursor-from-v1'")
+
+
+def _seed_version_2(connection: Connection) -> None:
+    connection.execute(
+        "INSERT INTO outbox (item_id, kind, payload_json, created_at) "
+        "VALUES ('audit-from-v2', 'audit', '{}', ?)",
+        (NOW.isoformat(),),
+    )
+
+
+SEEDERS: dict[int, Callable[[Connection], None]] = {1: _seed_version_1, 2: _seed_version_2}
+
+
+def _fresh(path: Path) -> Connection:
+    return connect(path, secrets.token_bytes(32))
+
+
+def test_there_is_a_seeder_for_every_older_version() -> None:
+    assert set(SEEDERS) == set(range(1, schema.LATEST_VERSION))
+
+
+@pytest.mark.parametrize("start", range(schema.LATEST_VERSION))
+def test_upgrading_from_every_older_version_keeps_the_data(tmp_path: Path, start: int) -> None:
+    reference = _fresh(tmp_path / "reference.db")
+    schema.migrate(reference)
+    connection = _fresh(tmp_path / "old.db")
+    for version in range(1, start + 1):
+        schema.migrate(connection, target=version)
+        SEEDERS[version](connection)
+
+    schema.migrate(connection)
+
+    assert schema.version(connection) == schema.LATEST_VERSION
+    assert _schema_of(connection) == _schema_of(reference)
+    if start >= 1:
+        hits = search.search(connection, "feathers 14/03/2015")
+        assert [h.index_id for h in hits] == [AMELIA.index_id]
+        assert connection.execute("SELECT index_id FROM pins").fetchall() == [(AMELIA.index_id,)]
+        assert connection.execute("SELECT cursor FROM sync_state").fetchone() == ("cursor-from-v1",)
+    if start >= 2:
+        assert connection.execute("SELECT item_id FROM outbox").fetchall() == [("audit-from-v2",)]
+    connection.close()
+    reference.close()
+
+
+def test_a_failing_step_leaves_the_previous_version_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = _fresh(tmp_path / "old.db")
+    schema.migrate(connection, target=1)
+
+    def broken(connection: Connection) -> None:
+        connection.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(schema, "UPGRADES", (schema.UPGRADES[0], broken))
+    with pytest.raises(RuntimeError):
+        schema.migrate(connection, target=2)
+
+    assert schema.version(connection) == 1
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_schema")}
+    assert "half_done" not in names
+    connection.close()
+
+
+def test_a_cache_from_a_newer_version_is_refused_and_kept(
+    profile: Profile, secret_store: EphemeralSecretStore
+) -> None:
+    Cache.open(profile, PASSWORD, secret_store, now=NOW).close()
+    with second_connection(profile, secret_store) as connection:
+        connection.execute(f"PRAGMA user_version = {schema.LATEST_VERSION + 1}")
+
+    with pytest.raises(StoreError) as refused:
+        Cache.open(profile, PASSWORD, secret_store, now=NOW)
+
+    assert refused.value.code == "cache_too_new"
+    with second_connection(profile, secret_store) as connection:
+        assert schema.version(connection) == schema.LATEST_VERSION + 1
