@@ -48,6 +48,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "too_many_results": 422,
     "insufficient_criteria": 422,
     "rate_limited": 429,
+    "no_service": 403,
+    "id_taken": 409,
+    "mutation_id_reused": 409,
 }
 
 

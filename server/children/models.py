@@ -95,9 +95,7 @@ class IndicatorRow(Base):
     __tablename__ = "indicators"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    involvement_id: Mapped[str] = mapped_column(
-        ForeignKey("involvements.id", ondelete="CASCADE")
-    )
+    involvement_id: Mapped[str] = mapped_column(ForeignKey("involvements.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     set_by: Mapped[str] = mapped_column(String(36))
     set_by_name: Mapped[str] = mapped_column(String(200))

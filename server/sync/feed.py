@@ -25,9 +25,7 @@ def caseload_joined(session: Session, *, user_id: str, child_id: str) -> None:
     session.add(ChangeRow(child_id=child_id, user_id=user_id, op="upsert", at=utcnow()))
 
 
-def caseload_left(
-    session: Session, *, user_id: str, child_id: str, reason: RemovalReason
-) -> None:
+def caseload_left(session: Session, *, user_id: str, child_id: str, reason: RemovalReason) -> None:
     """The child left ``user_id``'s caseload; their devices delete the cached record."""
     session.add(
         ChangeRow(child_id=child_id, user_id=user_id, op="remove", reason=reason.value, at=utcnow())
