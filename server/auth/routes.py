@@ -37,8 +37,13 @@ class RefreshRequest(BaseModel):
 def login(body: LoginRequest, factory: SessionFactory, settings: SettingsDep, now: Now) -> SignedIn:
     """Sign in: tokens, the user (roles, organisation) and the device policy."""
     return service.login(
-        factory, settings, username=body.username, password=body.password,
-        device_id=body.device_id, device_name=body.device_name, now=now,
+        factory,
+        settings,
+        username=body.username,
+        password=body.password,
+        device_id=body.device_id,
+        device_name=body.device_name,
+        now=now,
     )
 
 

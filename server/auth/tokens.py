@@ -2,7 +2,7 @@
 
 Opaque tokens (rather than self-contained JWTs) make revocation immediate: a revoked
 device or suspended user stops working at the very next request. An external OpenID
-Connect provider would replace only ``resolve`` in ``server.deps`` (see docs/api.md).
+Connect provider would replace only ``resolve`` in ``server.deps`` (see docs/auth.md).
 """
 
 from __future__ import annotations
