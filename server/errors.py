@@ -51,6 +51,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "no_service": 403,
     "id_taken": 409,
     "mutation_id_reused": 409,
+    "audit_unavailable": 503,
 }
 
 

@@ -1,0 +1,182 @@
+"""PostgreSQL protects the trail itself: triggers refuse edits, the app role lacks the rights.
+
+Migration 0002 is PostgreSQL-only, so these tests are too. The test connection is a
+superuser, which the triggers still stop (only disabling triggers gets past them, and
+verification catches that: ``test_audit_chain.py``). ``SET ROLE everychild_app`` shows
+what the running index may and may not do once it signs in as a member of that role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from app.domain.audit import AuditAction
+from server.audit import trail
+from server.db import make_engine
+from server.migrate import alembic_config
+from tests.support import postgres
+
+pytestmark = pytest.mark.postgres
+
+APP_ROLE = "everychild_app"
+
+
+@pytest.fixture
+def engine(postgres_admin_url: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL database holding two audit entries."""
+    url = postgres.create_database(postgres_admin_url, template=postgres.TEMPLATE)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        trail.record(session, AuditAction.LOGIN, actor_id="user-1")
+        trail.record(session, AuditAction.LOGOUT, actor_id="user-1")
+    yield engine
+    engine.dispose()
+    postgres.drop_database(postgres_admin_url, url)
+
+
+def refused(engine: Engine, statement: str, *, as_app: bool = False) -> str:
+    """Run ``statement`` in its own transaction and return the refusal's message."""
+    with engine.connect() as connection:
+        if as_app:
+            connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+        with pytest.raises(DBAPIError) as caught:
+            connection.exec_driver_sql(statement)
+        connection.rollback()
+    return str(caught.value.orig)
+
+
+def count(connection: Connection) -> int:
+    return int(connection.execute(text("SELECT count(*) FROM audit_entries")).scalar_one())
+
+
+def test_the_trail_refuses_updates_deletes_and_truncation_even_from_its_owner(
+    engine: Engine,
+) -> None:
+    for statement in (
+        "UPDATE audit_entries SET reason_text = 'tidied up' WHERE chain_pos = 1",
+        "DELETE FROM audit_entries WHERE chain_pos = 2",
+        "TRUNCATE audit_entries",
+    ):
+        assert "audit entries are append-only" in refused(engine, statement), statement
+
+    with engine.connect() as connection:
+        assert count(connection) == 2
+        assert (
+            connection.execute(
+                text("SELECT reason_text FROM audit_entries WHERE chain_pos = 1")
+            ).scalar_one()
+            is None
+        )
+
+
+def test_chain_heads_only_move_forward(engine: Engine) -> None:
+    for statement in (
+        "UPDATE audit_chain_heads SET last_pos = 1",
+        "UPDATE audit_chain_heads SET last_hash = repeat('a', 64)",
+        "UPDATE audit_chain_heads SET chain = 'elsewhere'",
+        "DELETE FROM audit_chain_heads",
+        "TRUNCATE audit_chain_heads",
+    ):
+        assert "audit chain heads only move forward" in refused(engine, statement), statement
+
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT last_pos FROM audit_chain_heads")).scalar_one() == 2
+        # Advancing, as every append does, is allowed.
+        connection.exec_driver_sql(
+            "UPDATE audit_chain_heads SET last_pos = 3, last_hash = repeat('b', 64)"
+        )
+
+
+def test_the_app_role_may_read_and_append_to_the_trail_but_not_change_it(
+    engine: Engine,
+) -> None:
+    with engine.connect() as connection:
+        role = connection.execute(
+            text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :role"), {"role": APP_ROLE}
+        ).one()
+        assert role.rolcanlogin is False
+
+        def may(table: str, privilege: str) -> bool:
+            return bool(
+                connection.execute(
+                    text("SELECT has_table_privilege(:role, :table, :privilege)"),
+                    {"role": APP_ROLE, "table": table, "privilege": privilege},
+                ).scalar_one()
+            )
+
+        assert [may("audit_entries", p) for p in ("SELECT", "INSERT")] == [True, True]
+        assert [may("audit_entries", p) for p in ("UPDATE", "DELETE", "TRUNCATE")] == [
+            False,
+            False,
+            False,
+        ]
+        assert [may("audit_chain_heads", p) for p in ("UPDATE", "DELETE", "TRUNCATE")] == [
+            True,
+            False,
+            False,
+        ]
+        for table in ("children", "involvements", "users", "tokens", "change_log"):
+            assert all(may(table, p) for p in ("SELECT", "INSERT", "UPDATE", "DELETE")), table
+        assert connection.execute(
+            text(
+                "SELECT has_sequence_privilege(:role, "
+                "pg_get_serial_sequence('audit_entries', 'seq'), 'USAGE')"
+            ),
+            {"role": APP_ROLE},
+        ).scalar_one()
+
+    assert "permission denied" in refused(engine, "TRUNCATE audit_entries", as_app=True)
+    assert "permission denied" in refused(
+        engine, "UPDATE audit_entries SET reason_text = 'x'", as_app=True
+    )
+    assert "permission denied" in refused(engine, "DELETE FROM audit_entries", as_app=True)
+    # Appending is exactly what the running index does, and it works under the role.
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+        with Session(bind=connection) as session:
+            trail.record(session, AuditAction.LOGIN, actor_id="user-2")
+            session.flush()
+        assert count(connection) == 3
+
+
+def test_the_protection_downgrades_and_upgrades_cleanly(engine: Engine) -> None:
+    def triggers(connection: Connection) -> set[str]:
+        return set(
+            connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                    "AND tgrelid IN ('audit_entries'::regclass, 'audit_chain_heads'::regclass)"
+                )
+            ).scalars()
+        )
+
+    def migrate(step: str) -> None:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            if step == "down":
+                command.downgrade(config, "0001")
+            else:
+                command.upgrade(config, "head")
+
+    migrate("down")
+    with engine.begin() as connection:
+        assert triggers(connection) == set()
+        # Without the trigger a plain UPDATE goes through: the trigger is what stopped it.
+        connection.exec_driver_sql("UPDATE audit_entries SET reason_text = NULL")
+
+    migrate("up")
+    with engine.connect() as connection:
+        assert triggers(connection) == {
+            "audit_entries_append_only",
+            "audit_entries_no_truncate",
+            "audit_chain_heads_forward_only",
+            "audit_chain_heads_no_truncate",
+        }
+    assert "append-only" in refused(engine, "DELETE FROM audit_entries")
