@@ -1,0 +1,5 @@
+"""``python -m server``: the central index's command line (see ``server.cli``)."""
+
+from server.cli import main
+
+raise SystemExit(main())
