@@ -62,8 +62,9 @@ def name_tokens(value: str) -> tuple[str, ...]:
 def _token_key(token: str) -> str:
     # Metaphone rather than NYSIIS: NYSIIS keeps Smith and Smyth apart. Metaphone only
     # knows Latin letters and returns "" for anything else, so such tokens key as
-    # themselves instead of all colliding on the empty key.
-    return jellyfish.metaphone(token) or token
+    # themselves instead of all colliding on the empty key. The "p" of "-mps-" is elided
+    # in speech (Thompson/Thomson, Sampson/Samson, Simpson/Simson) but not by Metaphone.
+    return jellyfish.metaphone(token.replace("mps", "ms")) or token
 
 
 def phonetic_key(value: str) -> str:

@@ -55,6 +55,9 @@ def test_name_tokens() -> None:
         ("Philips", "Phillips"),
         ("SMITH", "smyth"),
         ("Smith-Jones", "Smyth Jones"),
+        ("Thompson", "Thomson"),
+        ("Sampson", "Samson"),
+        ("Simpson", "Simson"),
     ],
 )
 def test_sound_alike_names_share_a_phonetic_key(first: str, second: str) -> None:
