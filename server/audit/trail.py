@@ -47,8 +47,14 @@ def lock_head(session: Session, chain: str) -> ChainHeadRow:
     return head
 
 
-def store(session: Session, entry: AuditEntry, head: ChainHeadRow) -> AuditRow:
-    """Append an already sealed entry after ``head`` and advance the head."""
+def store(
+    session: Session, entry: AuditEntry, head: ChainHeadRow, *, flush: bool = True
+) -> AuditRow:
+    """Append an already sealed entry after ``head`` and advance the head.
+
+    A caller appending many entries passes ``flush=False`` and flushes once, so the
+    inserts go to the database as one batched statement.
+    """
     row = AuditRow(
         id=entry.id,
         chain=entry.chain,
@@ -68,7 +74,8 @@ def store(session: Session, entry: AuditEntry, head: ChainHeadRow) -> AuditRow:
     session.add(row)
     head.last_hash = entry.hash
     head.last_pos += 1
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

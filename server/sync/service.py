@@ -365,9 +365,10 @@ def _accept_device_entries(
             broken = True
             results.append(_refused(entry, "audit_chain_broken", _CHAIN_BROKEN))
         else:
-            trail.store(session, entry, head)
+            trail.store(session, entry, head, flush=False)
             stored[entry.id] = entry.hash
             results.append(PushResult(id=entry.id, status=PushStatus.APPLIED))
+    session.flush()
     return tuple(results)
 
 
