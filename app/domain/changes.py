@@ -102,9 +102,16 @@ class RecordDecision(Payload):
 
 
 class Pin(Payload):
-    """Keep a record in the caller's offline caseload."""
+    """Keep a record in the caller's offline caseload.
+
+    Pinning brings the whole record to the caller's devices, so it needs a reason for
+    access exactly as opening does (seed 004), and is audited with it.
+    """
 
     kind: Literal["pin"] = "pin"
+    reason_code: str = Field(min_length=1, max_length=40)
+    reason_text: str | None = Field(default=None, max_length=500)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
 
 
 class Unpin(Payload):

@@ -44,6 +44,7 @@ from app.domain.changes import (
 from app.domain.errors import DomainError
 from app.domain.identifiers import is_valid_index_id, validate_index_id
 from app.domain.policy import Action, permit, visible_record
+from app.domain.reasons import AccessReason, ReasonCode, validate_access_reason
 from app.domain.records import (
     ChildRecord,
     ContactDetails,
@@ -93,6 +94,8 @@ class _Effect:
     #: False for a no-op (pinning twice): nothing to audit, nothing to log.
     changed: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The reason for access given with the change (pins), stored in its audit entry.
+    reason: AccessReason | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,8 @@ def _apply_in_savepoint(
             actor_id=user_id,
             device_id=caller.device_id,
             child_id=row.index_id,
+            reason_code=effect.reason.code.value if effect.reason else None,
+            reason_text=effect.reason.text if effect.reason else None,
             details={"mutation_id": mutation.id, **effect.details},
         )
     session.add(
@@ -223,7 +228,7 @@ def _apply_in_savepoint(
     return PushResult(
         id=mutation.id,
         status=PushStatus.APPLIED,
-        current=_visible_or_none(caller, repository.to_record(row)),
+        current=_returned_record(caller, mutation, repository.to_record(row), now=now),
     )
 
 
@@ -256,16 +261,24 @@ def _answer_previous(
     if row is not None and not is_due_for_destruction(
         row.date_of_birth, now.date(), settings.retention
     ):
-        current = _visible_or_none(caller, repository.to_record(row))
+        current = _returned_record(caller, mutation, repository.to_record(row), now=now)
     return PushResult(id=mutation.id, status=PushStatus.DUPLICATE, current=current)
 
 
-def _visible_or_none(caller: Caller, record: ChildRecord) -> ChildRecord | None:
-    try:
-        return visible_record(caller.user, record)
-    except DomainError:
-        # A role that cannot open records (one that only unpinned) gets no record back.
+def _returned_record(
+    caller: Caller, mutation: Mutation, record: ChildRecord, *, now: datetime
+) -> ChildRecord | None:
+    """The record sent back with a result, if any.
+
+    Only a change to the record itself returns it, and only while the caller may open
+    records today. Pins and unpins return nothing: they change the caller's caseload,
+    and a record must never come back without a reason for access having been given.
+    """
+    if isinstance(mutation.payload, Pin | Unpin):
         return None
+    if not permit(caller.user, Action.OPEN, today=now.date(), record=record).allowed:
+        return None
+    return visible_record(caller.user, record)
 
 
 def _conflict(context: _Context) -> _ConflictError:
@@ -455,15 +468,27 @@ def _record_decision(context: _Context) -> _Effect:
 
 
 def _pin(context: _Context) -> _Effect:
+    payload = context.mutation.payload
+    assert isinstance(payload, Pin)
     permit(
         context.caller.user, Action.OPEN, today=context.today, record=context.record
     ).raise_if_refused()
+    # A pin brings the whole record to the caller's devices: it needs a reason for access
+    # exactly as opening does, and is audited with it.
+    reason = validate_access_reason(payload.reason_code, payload.reason_text, payload.on_behalf_of)
+    if reason.code is ReasonCode.MEDIATED_REQUEST:
+        raise DomainError(
+            "mediated_pin_not_allowed",
+            "A pinned record is kept in your own caseload. To look a record up for a "
+            "colleague, open it on their behalf instead.",
+            field="reason_code",
+        )
     key = (context.caller.user.id, context.row.index_id)
     if context.session.get(PinRow, key) is not None:
         return _Effect(AuditAction.PIN, {}, record_changed=False, changed=False)
     context.session.add(PinRow(user_id=key[0], child_id=key[1], pinned_at=context.now))
     # A pin changes the caller's caseload, not the record others hold: no version bump.
-    return _Effect(AuditAction.PIN, {}, record_changed=False)
+    return _Effect(AuditAction.PIN, {}, record_changed=False, reason=reason)
 
 
 def _unpin(context: _Context) -> _Effect:

@@ -25,12 +25,15 @@ from app.domain.changes import (
     SetIndicator,
     Unpin,
 )
+from app.domain.reasons import validate_access_reason
 from app.domain.records import ChildRecord
 from server.children import service
 from server.children.schemas import (
     AccessRequest,
     ConflictResponse,
     EndInvolvementRequest,
+    PinRequest,
+    PinState,
     SearchResponse,
     ShieldRequest,
     ShieldReviewsResponse,
@@ -314,31 +317,38 @@ def record_decision(
     )
 
 
-@router.post("/{index_id}/pin", response_model=ChildRecord, responses=_CHANGE_RESPONSES)
+@router.post("/{index_id}/pin", response_model=PinState, responses=_CHANGE_RESPONSES)
 def pin(
     *,
     index_id: IndexId,
+    body: PinRequest,
     caller: CurrentCaller,
     session: DbSession,
     now: Now,
     settings: SettingsDep,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> ChildRecord | JSONResponse:
-    """Keep the record in the caller's offline caseload."""
-    return _change(
+) -> PinState:
+    """Keep the record in the caller's offline caseload; needs a reason for access.
+
+    Answers with the pin's state, never the record: the record reaches the caller's
+    devices through sync, and is opened (with a reason, audited) there.
+    """
+    reason = validate_access_reason(body.reason_code, body.reason_text, body.on_behalf_of)
+    payload = Pin(
+        reason_code=reason.code.value, reason_text=reason.text, on_behalf_of=reason.on_behalf_of
+    )
+    return _pin_state(
         caller=caller,
         session=session,
         now=now,
         settings=settings,
-        response=response,
         index_id=index_id,
-        payload=Pin(),
+        payload=payload,
         idempotency_key=idempotency_key,
     )
 
 
-@router.delete("/{index_id}/pin", response_model=ChildRecord, responses=_CHANGE_RESPONSES)
+@router.delete("/{index_id}/pin", response_model=PinState, responses=_CHANGE_RESPONSES)
 def unpin(
     *,
     index_id: IndexId,
@@ -346,20 +356,40 @@ def unpin(
     session: DbSession,
     now: Now,
     settings: SettingsDep,
-    response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> ChildRecord | JSONResponse:
-    """Stop keeping the record offline (unless the caller is involved with the child)."""
-    return _change(
+) -> PinState:
+    """Stop keeping the record offline (it stays if the caller is involved with the child)."""
+    return _pin_state(
         caller=caller,
         session=session,
         now=now,
         settings=settings,
-        response=response,
         index_id=index_id,
         payload=Unpin(),
         idempotency_key=idempotency_key,
     )
+
+
+def _pin_state(
+    *,
+    caller: CurrentCaller,
+    session: DbSession,
+    now: Now,
+    settings: SettingsDep,
+    index_id: str,
+    payload: Pin | Unpin,
+    idempotency_key: str | None,
+) -> PinState:
+    service.change(
+        session,
+        caller=caller,
+        index_id=index_id,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        now=now,
+        settings=settings,
+    )
+    return PinState(index_id=service.canonical_index_id(index_id), pinned=isinstance(payload, Pin))
 
 
 @router.post("/{index_id}/shield", response_model=ChildRecord)

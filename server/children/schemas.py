@@ -96,3 +96,16 @@ class ShieldReviewsResponse(BaseModel):
 
     reviews: list[ShieldReview]
     count: int
+
+
+#: ``POST /children/{id}/pin``: pinning needs a reason for access, as opening does.
+PinRequest = AccessRequest
+
+
+class PinState(BaseModel):
+    """Whether a record is pinned to the caller's offline caseload (never the record)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index_id: str
+    pinned: bool

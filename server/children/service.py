@@ -275,7 +275,9 @@ def change(
     result = mutations.apply(session, caller=caller, mutation=mutation, now=now, settings=settings)
     if result.status is PushStatus.REJECTED:
         raise ApiError(result.error or "rejected", result.message or "The change was refused.")
-    if result.status.acknowledged and result.current is None:
+    # Pins answer with no record by design (see mutations._returned_record).
+    pinning = isinstance(payload, Pin | Unpin)
+    if result.status.acknowledged and result.current is None and not pinning:
         if Action.OPEN not in allowed_actions(caller.user):
             raise DomainError(
                 "forbidden", "Your role does not allow you to open children's records."

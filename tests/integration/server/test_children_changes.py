@@ -8,6 +8,7 @@ holds: the record, its version, the audit trail and the change log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from app.domain.records import ChildRecord
 from app.domain.roles import Role
+from server.auth.models import UserRow
+from server.db import transaction
 from tests.integration.server import builders
 from tests.integration.server.conftest import Users, sign_in
 
@@ -452,10 +455,14 @@ def test_pinning_puts_the_record_in_the_caseload_once(
     record = builders.child()
     builders.store(server_app, record)
     url = f"/api/v1/children/{record.index_id}/pin"
+    reason = {"reason_code": "service_provision"}
 
-    assert api.post(url, headers=headers).status_code == 200
-    assert api.post(url, headers=headers).status_code == 200
-    assert len(builders.audit_rows(server_app, "pin")) == 1
+    first = api.post(url, headers=headers, json=reason)
+    assert (first.status_code, first.json()) == (200, {"index_id": record.index_id, "pinned": True})
+    assert api.post(url, headers=headers, json=reason).status_code == 200
+    pins = builders.audit_rows(server_app, "pin")
+    assert len(pins) == 1
+    assert pins[0].reason_code == "service_provision"
     assert builders.change_log(server_app, record.index_id)[-1] == (user_id, "upsert", None)
 
     response = api.delete(url, headers=headers)
@@ -480,11 +487,64 @@ def test_a_role_that_cannot_open_records_cannot_pin(
     builders.store(server_app, record)
 
     response = api.post(
-        f"/api/v1/children/{record.index_id}/pin", headers=sign_in(api, "chg-admin")
+        f"/api/v1/children/{record.index_id}/pin",
+        headers=sign_in(api, "chg-admin"),
+        json={"reason_code": "service_provision"},
     )
 
     assert (response.status_code, response.json()["error"]) == (403, "forbidden")
     assert builders.audit_rows(server_app, "pin") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({}, "reason_required"),
+        ({"reason_code": "other", "reason_text": "short"}, "reason_text_required"),
+        (
+            {"reason_code": "mediated_request", "on_behalf_of": "someone"},
+            "mediated_pin_not_allowed",
+        ),
+    ],
+)
+def test_pinning_needs_a_reason_for_access_and_never_returns_the_record(
+    api: TestClient, users: Users, server_app: FastAPI, body: dict[str, str], code: str
+) -> None:
+    users.create("chg-pinner", Role.PRACTITIONER)
+    headers = sign_in(api, "chg-pinner")
+    record = builders.child()
+    builders.store(server_app, record)
+    url = f"/api/v1/children/{record.index_id}/pin"
+
+    refused = api.post(url, headers=headers, json=body)
+    unpinned = api.delete(url, headers=headers)
+
+    assert refused.json()["error"] == code
+    assert "family_name" not in refused.text
+    assert builders.audit_rows(server_app, "pin") == []
+    # Unpinning a record never pinned answers with the pin state, not the record.
+    assert unpinned.json() == {"index_id": record.index_id, "pinned": False}
+
+
+def test_a_user_whose_vetting_lapsed_gets_no_record_from_pin_or_unpin(
+    api: TestClient, users: Users, server_app: FastAPI
+) -> None:
+    user_id = users.create("chg-lapsing", Role.PRACTITIONER)
+    headers = sign_in(api, "chg-lapsing")
+    record = builders.child()
+    builders.store(server_app, record)
+    with transaction(server_app.state.session_factory) as session:
+        row = session.get(UserRow, user_id)
+        assert row is not None
+        row.vetted_on = date(2020, 1, 1)  # lapses while the session is still valid
+    url = f"/api/v1/children/{record.index_id}/pin"
+
+    pinned = api.post(url, headers=headers, json={"reason_code": "service_provision"})
+    unpinned = api.delete(url, headers=headers)
+
+    assert (pinned.status_code, pinned.json()["error"]) == (403, "vetting_expired")
+    assert unpinned.json() == {"index_id": record.index_id, "pinned": False}
+    assert record.family_name not in pinned.text + unpinned.text
 
 
 # --- idempotency ------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_a_refused_item_leaves_no_trace_and_the_batch_goes_on(
             record.index_id,
             EndInvolvement(involvement_id=involvement_id, end_date=NOW.date(), base_version=3),
         ),
-        _mutation(new_index_id(), Pin()),
+        _mutation(new_index_id(), Pin(reason_code="service_provision")),
         _mutation(
             record.index_id,
             SetIndicator(

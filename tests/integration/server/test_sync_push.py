@@ -51,7 +51,7 @@ def add_involvement(child_id: str) -> dict[str, Any]:
 
 
 def pin(child_id: str) -> dict[str, Any]:
-    return mutation(child_id, {"kind": "pin"})
+    return mutation(child_id, {"kind": "pin", "reason_code": "service_provision"})
 
 
 def device_chain(

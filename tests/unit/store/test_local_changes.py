@@ -190,7 +190,7 @@ def test_the_same_mutation_id_twice_is_refused_and_changes_nothing(cache: Cache)
 
 
 def test_pin_and_unpin(cache: Cache) -> None:
-    cache.apply_local_change(_mutation(Pin(), mid="mutation-pin"), actor=ME, now=NOW)
+    cache.apply_local_change(_mutation(Pin(reason_code="identify_involved"), mid="mutation-pin"), actor=ME, now=NOW)
     assert [r.index_id for r in cache.caseload() if r.pinned] == [AMELIA.index_id]
 
     cache.apply_local_change(_mutation(Unpin(), mid="mutation-unpin"), actor=ME, now=NOW)
