@@ -40,6 +40,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_database(postgres_admin_url: str) -> Iterator[str]:
+    """This run's migrated PostgreSQL database, emptied before each test that uses it."""
+    url = postgres.create_database(postgres_admin_url, template=postgres.TEMPLATE)
+    yield url
+    postgres.drop_database(postgres_admin_url, url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty central-index database on each backend."""
@@ -49,7 +57,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    admin: str = request.getfixturevalue("postgres_admin_url")
-    url = postgres.create_database(admin, template=postgres.TEMPLATE)
+    url: str = request.getfixturevalue("postgres_database")
+    postgres.reset_database(url)
     yield url
-    postgres.drop_database(admin, url)

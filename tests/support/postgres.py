@@ -139,3 +139,29 @@ def drop_template(admin_url: str) -> None:
     """Drop this run's template database."""
     with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+
+
+def reset_database(url: str) -> None:
+    """Empty every table of a migrated database, as if it were freshly migrated.
+
+    Connections a previous test left open are ended first, so a leak cannot block the
+    reset. The audit table refuses TRUNCATE by trigger; as the superuser, the reset sets
+    ``session_replication_role = replica`` for its own transaction to bypass it.
+    """
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ]
+        with conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")
+            conn.execute(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
