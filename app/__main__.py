@@ -1,7 +1,8 @@
 """Everychild desktop client entry point: ``python -m app`` / ``everychild``.
 
 ``demo`` starts an embedded central index with demo data on a free loopback port (what
-``make run`` does). The desktop window itself arrives with the client issue; until then
+``make run`` does). ``sync``, ``status`` and ``verify-audit`` are the support command
+line of ``app/cli.py``. The desktop window itself arrives with the client issue; until then
 the demo serves the index and prints how to reach it.
 """
 
@@ -12,6 +13,7 @@ import logging
 import sys
 import time
 
+from app import cli
 from app.embedded_index import DEMO_PASSWORD, EmbeddedIndex, EmbeddedIndexError
 
 DEMO_USERS = (
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="start an embedded central index with demo data")
     demo.add_argument("--children", type=int, default=3000, help="synthetic children to seed")
     demo.set_defaults(handler=_demo)
+    cli.add_commands(commands)
     return parser
 
 
