@@ -190,7 +190,9 @@ def test_the_same_mutation_id_twice_is_refused_and_changes_nothing(cache: Cache)
 
 
 def test_pin_and_unpin(cache: Cache) -> None:
-    cache.apply_local_change(_mutation(Pin(reason_code="identify_involved"), mid="mutation-pin"), actor=ME, now=NOW)
+    cache.apply_local_change(
+        _mutation(Pin(reason_code="identify_involved"), mid="mutation-pin"), actor=ME, now=NOW
+    )
     assert [r.index_id for r in cache.caseload() if r.pinned] == [AMELIA.index_id]
 
     cache.apply_local_change(_mutation(Unpin(), mid="mutation-unpin"), actor=ME, now=NOW)
@@ -285,3 +287,22 @@ def test_keeping_mine_makes_the_change_again_against_the_current_version(cache: 
     assert retry.payload.base_version == 2
     assert cache.conflicts() == []
     assert cache.verify_audit() is None
+
+
+def test_the_counts_the_status_bar_shows_follow_the_lists(cache: Cache) -> None:
+    assert (cache.rejected_count(), cache.conflict_count()) == (0, 0)
+    cache.apply_local_change(_indicator("mutation-1", "indicator-1"), actor=ME, now=NOW)
+    cache.apply_local_change(_indicator("mutation-2", "indicator-2"), actor=ME, now=NOW)
+    cache.apply_local_change(_end(), actor=ME, now=NOW)
+
+    cache.mark_rejected("mutation-1", "involvement_ended", "This involvement has already ended.")
+    cache.mark_rejected("mutation-2", "involvement_ended", "This involvement has already ended.")
+    cache.move_to_conflicts("mutation-end", None)
+
+    assert (cache.rejected_count(), cache.conflict_count()) == (2, 1)
+    assert cache.rejected_count() == len(cache.rejected())
+    assert cache.conflict_count() == len(cache.conflicts())
+    cache.dismiss_rejected("mutation-1")
+    cache.resolve_conflict("mutation-end", "theirs")
+    assert (cache.rejected_count(), cache.conflict_count()) == (1, 0)
+    assert cache.pending_count() > 0  # the audit entries: neither refused nor in conflict
