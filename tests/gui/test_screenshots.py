@@ -1,0 +1,32 @@
+"""The screenshot script renders every screen (what ``make screenshots`` runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from tests.gui import screenshots
+
+EXPECTED = {
+    "signin",
+    "signin-demo",
+    "caseload",
+    "reason-dialog",
+    "reason-dialog-other",
+    "record-in-window",
+    "record",
+    "record-restricted",
+    "record-shielded",
+}
+
+
+def test_every_screen_is_rendered_to_a_png(qtbot: QtBot, tmp_path: Path) -> None:
+    written = screenshots.render_all(tmp_path)
+    assert {path.stem for path in written} == EXPECTED
+    for path in written:
+        image = QImage(str(path))
+        assert not image.isNull(), path.name
+        assert image.width() >= 300, path.name
+        assert image.height() >= 200, path.name
