@@ -210,8 +210,8 @@ def _status(args: argparse.Namespace, context: CliContext) -> int:
         print(f"server {profile.server_url}")
         print(f"records {cache.digest().count}")
         print(
-            f"pending {cache.pending_count()}  rejected {len(cache.rejected())}  "
-            f"conflicts {len(cache.conflicts())}"
+            f"pending {cache.pending_count()}  rejected {cache.rejected_count()}  "
+            f"conflicts {cache.conflict_count()}"
         )
         print(f"synced before: {'yes' if cache.cursor() is not None else 'no'}")
         if last is None:

@@ -427,6 +427,11 @@ class Cache:
         with map_errors():
             return outbox.rejected(self._db())
 
+    def rejected_count(self) -> int:
+        """How many refused items wait for the user to read them (without loading them)."""
+        with map_errors():
+            return outbox.rejected_count(self._db())
+
     def dismiss_rejected(self, item_id: str) -> None:
         """Forget a refused item once the user has read it."""
         with transaction(self._db()) as connection:
@@ -436,6 +441,11 @@ class Cache:
         """Conflicts waiting for the user."""
         with map_errors():
             return outbox.open_conflicts(self._db())
+
+    def conflict_count(self) -> int:
+        """How many conflicts wait for the user (without loading them)."""
+        with map_errors():
+            return outbox.open_conflict_count(self._db())
 
     def resolve_conflict(
         self, mutation_id: str, keep: Literal["mine", "theirs"], *, now: datetime | None = None
@@ -490,6 +500,17 @@ class Cache:
                     None if reception_desk is None else int(reception_desk),
                 ),
             )
+
+    def record_sync_success(self, now: datetime) -> None:
+        """Note that a sync finished successfully at ``now`` (kept across restarts)."""
+        with transaction(self._db()) as connection:
+            connection.execute("UPDATE sync_state SET last_sync_at = ?", (caseload.timestamp(now),))
+
+    def last_sync(self) -> datetime | None:
+        """When a sync last finished successfully; ``None`` if never (or not known)."""
+        with map_errors():
+            row = self._db().execute("SELECT last_sync_at FROM sync_state").fetchone()
+        return _parse_time(row[0])
 
     def device_policy(self) -> DevicePolicy:
         """The last policy the index sent, or the defaults before the first."""

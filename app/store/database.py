@@ -81,6 +81,28 @@ def connect(path: Path, key: bytes | bytearray) -> Connection:
     return connection
 
 
+def connect_unencrypted_for_benchmark(path: Path) -> Connection:
+    """BENCHMARKS ONLY: a new **unencrypted** database, otherwise configured like the cache.
+
+    ``bench/bench_store.py`` measures what encryption costs by running the same schema,
+    indexes, FTS5 tables, queries and ``Cache`` methods on a plaintext file, differing
+    only in having no key. Never use it for real data: nothing in ``app`` calls it (a
+    test checks that), ``Cache.open`` and the profiles never reach it, and it refuses a
+    file that already exists, so it can neither open a profile's cache nor write beside
+    one that is in use.
+    """
+    # O_EXCL: a file that exists (a real cache, say) is refused rather than reused.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    connection: Connection = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        connection.execute("PRAGMA cipher_memory_security = OFF")
+        _configure(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def _configure(connection: Connection) -> None:
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA temp_store = MEMORY")

@@ -92,6 +92,14 @@ def pending_count(connection: Connection) -> int:
     return int(count)
 
 
+def rejected_count(connection: Connection) -> int:
+    """How many refused items wait for the user to read them."""
+    (count,) = connection.execute(
+        "SELECT count(*) FROM outbox WHERE status = 'rejected'"
+    ).fetchone()
+    return int(count)
+
+
 def pending_mutations(connection: Connection, child_id: str) -> list[tuple[Mutation, User]]:
     """The child's pending mutations and who made them, in order."""
     rows = connection.execute(
@@ -199,6 +207,14 @@ def open_conflicts(connection: Connection) -> list[Conflict]:
         )
         for mutation_id, child_id, mutation_json, current, created_at in rows
     ]
+
+
+def open_conflict_count(connection: Connection) -> int:
+    """How many conflicts wait for the user to resolve them."""
+    (count,) = connection.execute(
+        "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL"
+    ).fetchone()
+    return int(count)
 
 
 def conflict(connection: Connection, mutation_id: str) -> tuple[Mutation, User] | None:

@@ -141,7 +141,7 @@ class SyncEngine:
         self._lock = threading.Lock()
         #: Set once the cache has been destroyed; every later call raises it again.
         self._gone: SyncError | None = None
-        self._status = SyncStatus(state=SyncState.OFFLINE, last_success=cache.last_contact())
+        self._status = SyncStatus(state=SyncState.OFFLINE, last_success=cache.last_sync())
         self._status = replace(self._status, **self._counts())
 
     # -- what the UI may call from any thread -----------------------------------------------
@@ -250,7 +250,9 @@ class SyncEngine:
         if report.cancelled:
             self._update(state=SyncState.ONLINE, **self._counts())
         else:
-            self._update(state=SyncState.ONLINE, last_success=self._clock(), **self._counts())
+            finished = self._clock()
+            self._cache.record_sync_success(finished)
+            self._update(state=SyncState.ONLINE, last_success=finished, **self._counts())
         return report
 
     def _sync(
@@ -373,8 +375,8 @@ class SyncEngine:
     def _counts(self) -> _Counts:
         return {
             "pending": self._cache.pending_count(),
-            "rejected": len(self._cache.rejected()),
-            "conflicts": len(self._cache.conflicts()),
+            "rejected": self._cache.rejected_count(),
+            "conflicts": self._cache.conflict_count(),
         }
 
     def _counts_if_possible(self) -> _Counts:

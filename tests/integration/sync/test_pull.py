@@ -39,6 +39,8 @@ def test_first_sync_stores_the_whole_caseload_page_by_page(
     status = laptop.engine.status()
     assert status.state is SyncState.ONLINE
     assert status.last_success is not None
+    # Kept in the cache, so the next unlock shows when the offline copy was last fresh.
+    assert laptop.cache.last_sync() == status.last_success
     assert status.error_code is None
     assert laptop.cache.cursor() is not None
     assert SyncState.SYNCING in [s.state for s in laptop.statuses]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from app.store.database import Connection, connect
 from app.store.device_secret import EphemeralSecretStore
 from app.store.errors import StoreError
 from app.store.profiles import Profile
-from tests.unit.store.conftest import AMELIA, NOW, PASSWORD, second_connection
+from tests.unit.store.conftest import AMELIA, JOHN, NOW, PASSWORD, second_connection
 
 
 def _schema_of(connection: Connection) -> list[tuple[str, str, str]]:
@@ -54,7 +55,45 @@ def _seed_version_2(connection: Connection) -> None:
     )
 
 
-SEEDERS: dict[int, Callable[[Connection], None]] = {1: _seed_version_1, 2: _seed_version_2}
+def _seed_version_3(connection: Connection) -> None:
+    terms = search.index_terms(JOHN)
+    connection.execute(
+        "INSERT INTO records (index_id, version, server_json, given_names, family_name, "
+        "date_of_birth, postcode, shielded, sort_family, sort_given, stored_at, names_norm, "
+        "phonetic, dob_token, postcode_token, district_token) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            JOHN.index_id,
+            JOHN.version,
+            JOHN.model_dump_json(),
+            JOHN.given_names,
+            JOHN.family_name,
+            JOHN.date_of_birth.isoformat(),
+            "BN2 3CD",
+            "smith",
+            "johnathan",
+            NOW.isoformat(),
+            terms.names_norm,
+            terms.phonetic,
+            terms.dob_token,
+            terms.postcode_token,
+            terms.district_token,
+        ),
+    )
+    connection.execute("UPDATE sync_state SET last_contact_at = ?", (NOW.isoformat(),))
+
+
+def _seed_version_4(connection: Connection) -> None:
+    connection.execute("UPDATE sync_state SET last_sync_at = ?", (SYNCED.isoformat(),))
+
+
+SYNCED = NOW - timedelta(hours=2)
+SEEDERS: dict[int, Callable[[Connection], None]] = {
+    1: _seed_version_1,
+    2: _seed_version_2,
+    3: _seed_version_3,
+    4: _seed_version_4,
+}
 
 
 def _fresh(path: Path) -> Connection:
@@ -85,6 +124,12 @@ def test_upgrading_from_every_older_version_keeps_the_data(tmp_path: Path, start
         assert connection.execute("SELECT cursor FROM sync_state").fetchone() == ("cursor-from-v1",)
     if start >= 2:
         assert connection.execute("SELECT item_id FROM outbox").fetchall() == [("audit-from-v2",)]
+    if start >= 3:
+        assert [h.index_id for h in search.search(connection, "smi")] == [JOHN.index_id]
+        assert search.search(connection, "BN2 3C")[0].postcode_district == "BN2"
+    (last_sync,) = connection.execute("SELECT last_sync_at FROM sync_state").fetchone()
+    # Not known before version 4: never filled in from the last contact.
+    assert last_sync == (SYNCED.isoformat() if start >= 4 else None)
     connection.close()
     reference.close()
 
@@ -122,3 +167,18 @@ def test_a_cache_from_a_newer_version_is_refused_and_kept(
     assert refused.value.code == "cache_too_new"
     with second_connection(profile, secret_store) as connection:
         assert schema.version(connection) == schema.LATEST_VERSION + 1
+
+
+def test_search_reads_hits_from_the_narrow_card_index_not_the_record_rows(
+    tmp_path: Path,
+) -> None:
+    connection = _fresh(tmp_path / "cache.db")
+    schema.migrate(connection)
+    statement = search._match_statement(search.parse_query("smi BN1"), 50)
+    assert statement is not None
+
+    plan = connection.execute(f"EXPLAIN QUERY PLAN {statement[0]}", statement[1]).fetchall()
+
+    details = [row[-1] for row in plan]
+    assert "SEARCH r USING COVERING INDEX records_search_card (rid=?)" in details
+    connection.close()

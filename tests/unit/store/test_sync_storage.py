@@ -30,6 +30,7 @@ from tests.unit.store.conftest import (
     JOHN,
     NOW,
     PASSWORD,
+    POLICY,
     SEEDED,
     USER_ID,
     ZOE,
@@ -240,3 +241,23 @@ def test_a_broken_page_is_refused_whole(cache: Cache) -> None:
         assert refused.value.code == "invalid_page"
         assert _ids_and_versions(cache) == {r.index_id: 1 for r in SEEDED}
         assert cache.cursor() == "cursor-1"
+
+
+def test_the_last_successful_sync_is_kept_across_locking(
+    cache: Cache, profile: Profile, secret_store: EphemeralSecretStore
+) -> None:
+    assert cache.last_sync() is None
+    cache.record_contact(NOW + timedelta(minutes=1), POLICY)
+    assert cache.last_sync() is None  # a contact alone is not a sync
+
+    cache.record_sync_success(NOW + timedelta(minutes=2))
+    cache.record_sync_success(NOW + timedelta(minutes=3))
+    cache.close()
+    reopened = Cache.open(profile, PASSWORD, secret_store, now=NOW)
+
+    assert reopened.last_sync() == NOW + timedelta(minutes=3)
+    assert reopened.last_contact() == NOW + timedelta(minutes=1)
+    reopened.close()
+    with pytest.raises(StoreError) as refused:
+        reopened.last_sync()
+    assert refused.value.code == "cache_locked"
