@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 #: Outbox items per push; the index accepts up to 500 mutations and 2,000 audit entries.
 DEFAULT_PUSH_BATCH = 500
+#: Days the device keeps audit entries the index already holds (for "my access log");
+#: the index keeps the authoritative copy, so older pushed entries are pruned.
+LOCAL_AUDIT_DAYS = 90
 #: Codes that mean the index could not be reached at all.
 _UNREACHABLE = frozenset({"offline"})
 
@@ -127,8 +130,10 @@ class SyncEngine:
         clock: Callable[[], datetime] = _utcnow,
         on_progress: Callable[[Progress], None] | None = None,
         on_status: Callable[[SyncStatus], None] | None = None,
+        local_audit_days: int = LOCAL_AUDIT_DAYS,
     ) -> None:
         self._cache = cache
+        self._local_audit_days = local_audit_days
         self._client = client
         self._push_batch = push_batch
         self._page_size = page_size
@@ -252,6 +257,7 @@ class SyncEngine:
         else:
             finished = self._clock()
             self._cache.record_sync_success(finished)
+            self._cache.prune_pushed_audit(self._local_audit_days, now=finished)
             self._update(state=SyncState.ONLINE, last_success=finished, **self._counts())
         return report
 

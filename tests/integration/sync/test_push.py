@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from app.domain.changes import EndInvolvement, PushRequest, PushStatus, SetIndicator
+from app.domain.records import IndicatorKind
 from app.store.models import OutboxKind
 from app.sync.engine import SyncState
 from tests.integration.sync.conftest import BACKENDS, DeviceFactory
-from tests.integration.sync.world import World
+from tests.integration.sync.world import World, raw_cache
 
 
 @pytest.fixture(params=BACKENDS)
@@ -142,3 +143,28 @@ def test_a_change_the_index_refuses_stays_visible_with_its_reason(
     # Its audit entries (the opening, the attempt) were accepted all the same.
     assert laptop.cache.pending_count() == 0
     assert len(world.device_audit(laptop.profile.device_id)) == 2
+
+
+def test_pushed_audit_entries_are_pruned_locally_and_the_chain_still_verifies(
+    world: World, device: DeviceFactory
+) -> None:
+    pat = world.staff()
+    first, second = world.children(pat, 2)
+    laptop = device(pat, local_audit_days=0)
+    laptop.engine.sync_now()
+    laptop.set_indicator(first)
+    laptop.set_indicator(second)
+    queued = [i.item_id for i in laptop.cache.outbox_batch(100) if i.kind is OutboxKind.AUDIT]
+
+    laptop.engine.sync_now()
+
+    # The index holds every entry; the device kept none it no longer needs...
+    assert world.device_audit(laptop.profile.device_id) == queued
+    with raw_cache(laptop.profile, laptop.secret_store) as connection:
+        (left,) = connection.execute("SELECT count(*) FROM audit_chain").fetchone()
+    assert left == 0
+    # ...and the chain it goes on writing still links to what it pruned.
+    laptop.set_indicator(first, kind=IndicatorKind.ACTION_UNDER_WAY)
+    assert laptop.cache.verify_audit() is None
+    laptop.engine.sync_now()
+    assert world.device_chain_intact(laptop.profile.device_id)

@@ -410,6 +410,7 @@ def make_device(
     sign_in: bool = True,
     on_progress: Callable[[Progress], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    local_audit_days: int | None = None,
 ) -> Device:
     """A new profile for ``staff`` under ``root``, signed in and ready to sync."""
     secret_store = EphemeralSecretStore()
@@ -441,6 +442,7 @@ def make_device(
         on_progress=record_progress,
         on_status=statuses.append,
         clock=clock,
+        **({} if local_audit_days is None else {"local_audit_days": local_audit_days}),
     )
     device = Device(profile, cache, client, engine, staff, secret_store, progress, statuses)
     if sign_in:
