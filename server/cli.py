@@ -411,11 +411,6 @@ def _records(count: int) -> str:
 # --- entry point ------------------------------------------------------------------------
 
 
-def _prog() -> str:
-    launched_as_module = bool(sys.argv) and Path(sys.argv[0]).name == "__main__.py"
-    return "python -m server" if launched_as_module else "everychild-index"
-
-
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -441,9 +436,13 @@ def _explain(error: Exception) -> tuple[str, int]:
     return f"the database refused the operation ({type(error).__name__})", EXIT_FAILURE
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return the process exit status."""
-    parser = build_parser(prog=_prog())
+def main(argv: Sequence[str] | None = None, *, prog: str = "everychild-index") -> int:
+    """Run one command; return the process exit status.
+
+    ``prog`` is how the operator started us, for usage and error lines: the console
+    script's name, or ``python -m server`` when ``server/__main__.py`` says so.
+    """
+    parser = build_parser(prog=prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
