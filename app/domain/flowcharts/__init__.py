@@ -2,8 +2,9 @@
 
 ``schema`` defines a versioned chart and checks its graph; ``engine`` walks a chart one
 question at a time and replays stored answers; ``catalogue`` loads the bundled charts from
-``resources/flowcharts/``; ``guidance`` loads the seven golden rules. Pure Python: no Qt,
-no database.
+``resources/flowcharts/``; ``guidance`` loads the seven golden rules; ``decisions`` turns
+a finished walk into the decision record (or the sensitive-involvement consent) to store;
+``paths`` puts a walk, or a stored one, into words. Pure Python: no Qt, no database.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from app.domain.flowcharts.catalogue import (
     parse_flowchart,
     parse_flowchart_json,
 )
+from app.domain.flowcharts.decisions import (
+    DecisionAnswers,
+    build_decision,
+    build_involvement_consent,
+    build_withdrawal,
+    can_withdraw,
+    form_fields,
+    is_recordable,
+    withdrawal_of,
+)
 from app.domain.flowcharts.engine import Walk, WalkResult, replay
 from app.domain.flowcharts.guidance import (
     GoldenRule,
@@ -23,6 +34,7 @@ from app.domain.flowcharts.guidance import (
     load_golden_rules,
     parse_golden_rules,
 )
+from app.domain.flowcharts.paths import PathStep, StoredPath, path_steps, replay_stored
 from app.domain.flowcharts.schema import (
     SCHEMA_VERSION,
     ActionNode,
@@ -43,6 +55,7 @@ __all__ = [
     "ActionNode",
     "Answer",
     "ChartKind",
+    "DecisionAnswers",
     "DecisionBasis",
     "Flowchart",
     "GoldenRule",
@@ -50,11 +63,19 @@ __all__ = [
     "Node",
     "OutcomeDecision",
     "OutcomeNode",
+    "PathStep",
     "QuestionNode",
     "RecordField",
+    "StoredPath",
     "Walk",
     "WalkResult",
+    "build_decision",
+    "build_involvement_consent",
+    "build_withdrawal",
     "bundled_flowcharts_dir",
+    "can_withdraw",
+    "form_fields",
+    "is_recordable",
     "load_flowchart",
     "load_flowcharts",
     "load_flowcharts_from",
@@ -62,6 +83,9 @@ __all__ = [
     "parse_flowchart",
     "parse_flowchart_json",
     "parse_golden_rules",
+    "path_steps",
     "replay",
+    "replay_stored",
     "successors",
+    "withdrawal_of",
 ]
