@@ -119,6 +119,8 @@ class InvolvementConsent(Record):
 
     basis: ConsentBasis
     given_by: ConsentGiver | None = None
+    #: How a child's competence to consent was judged (Fraser/Gillick; seed 002).
+    competence_judgement: str | None = Field(default=None, max_length=2000)
     recorded_on: date
     justification: str | None = Field(default=None, max_length=2000)
     flagged_for_review: bool = False

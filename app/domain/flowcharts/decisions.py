@@ -246,6 +246,7 @@ def build_involvement_consent(
     given_by: ConsentGiver | None,
     justification: str,
     today: date,
+    competence_judgement: str = "",
 ) -> InvolvementConsent | None:
     """The consent to store with a sensitive-service involvement, from a finished walk.
 
@@ -265,8 +266,21 @@ def build_involvement_consent(
                 "responsibility.",
                 field="consent.given_by",
             )
+        judgement = competence_judgement.strip()
+        if given_by is ConsentGiver.CHILD and not judgement:
+            # Seed 002: a child under 16 consents only if judged competent; say how.
+            raise ValidationError(
+                "competence_judgement_required",
+                "Say how you judged that the child understands and can consent "
+                "(for example their age, and that they understood the options and "
+                "consequences).",
+                field="consent.competence_judgement",
+            )
         return InvolvementConsent(
-            basis=ConsentBasis.EXPLICIT_CONSENT, given_by=given_by, recorded_on=today
+            basis=ConsentBasis.EXPLICIT_CONSENT,
+            given_by=given_by,
+            competence_judgement=judgement or None,
+            recorded_on=today,
         )
     if result.decision is OutcomeDecision.RECORD_WITH_OVERRIDE:
         text = justification.strip()

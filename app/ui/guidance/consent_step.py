@@ -117,7 +117,21 @@ class ConsentStepDialog(QDialog):
             self.giver_group.addButton(button, number)
             self.giver_buttons[giver] = button
             giver_layout.addWidget(button)
-
+        self.competence = QPlainTextEdit()
+        self.competence.setObjectName("competenceJudgement")
+        self.competence.setTabChangesFocus(True)
+        self.competence.setAccessibleName(self.tr("How the child's competence was judged"))
+        self.competence.setMaximumHeight(self.fontMetrics().lineSpacing() * 4)
+        competence_label = QLabel(
+            self.tr(
+                "If the child consented: how did you judge that they understand and can "
+                "consent (&Fraser/Gillick)?"
+            )
+        )
+        competence_label.setWordWrap(True)
+        competence_label.setBuddy(self.competence)
+        giver_layout.addWidget(competence_label)
+        giver_layout.addWidget(self.competence)
         return box
 
     def _justification_box(self) -> QGroupBox:
@@ -254,6 +268,7 @@ class ConsentStepDialog(QDialog):
                 given_by=self.chosen_giver(),
                 justification=self.justification.toPlainText(),
                 today=self.today,
+                competence_judgement=self.competence.toPlainText(),
             )
         except DomainError as refusal:
             if refusal.code == "consent_not_settled":

@@ -137,6 +137,7 @@ def test_ask_involvement_consent_returns_the_consent_or_none(
         walk(dialog, *answers)
         if giver is not None:
             dialog.choose_giver(giver)
+            dialog.competence.setPlainText("Aged 15; understood the options and consequences.")
         (dialog.add_button if expected else dialog.do_not_add_button).click()
 
     QTimer.singleShot(0, drive)

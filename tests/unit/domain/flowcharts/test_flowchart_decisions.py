@@ -307,8 +307,13 @@ CAMHS = default_catalogue().get("camhs")
 
 def test_explicit_consent_names_who_gave_it_and_passes_the_index_rule() -> None:
     result = _walk("sensitive-involvement-consent", ("consent", "yes"))
+    judgement = "Aged 14; understood what would be recorded, who sees it and why."
     consent = build_involvement_consent(
-        result, given_by=ConsentGiver.CHILD, justification="", today=TODAY
+        result,
+        given_by=ConsentGiver.CHILD,
+        justification="",
+        today=TODAY,
+        competence_judgement=judgement,
     )
     assert consent is not None
     assert (consent.basis, consent.given_by, consent.recorded_on) == (
@@ -316,10 +321,25 @@ def test_explicit_consent_names_who_gave_it_and_passes_the_index_rule() -> None:
         ConsentGiver.CHILD,
         TODAY,
     )
+    assert consent.competence_judgement == judgement
     assert check_involvement_consent(CAMHS, consent) == consent
     with pytest.raises(ValidationError) as caught:
         build_involvement_consent(result, given_by=None, justification="", today=TODAY)
     assert caught.value.code == "consent_giver_required"
+
+
+def test_a_childs_own_consent_needs_the_competence_judgement_recorded() -> None:
+    result = _walk("sensitive-involvement-consent", ("consent", "yes"))
+    with pytest.raises(ValidationError) as caught:
+        build_involvement_consent(
+            result, given_by=ConsentGiver.CHILD, justification="", today=TODAY
+        )
+    assert caught.value.code == "competence_judgement_required"
+    parent = build_involvement_consent(
+        result, given_by=ConsentGiver.PARENTAL_RESPONSIBILITY, justification="", today=TODAY
+    )
+    assert parent is not None
+    assert parent.competence_judgement is None
 
 
 def test_an_override_needs_a_justification_and_is_flagged_for_review() -> None:
@@ -457,7 +477,11 @@ def test_random_walks_through_the_sensitive_chart_give_a_consent_the_index_accep
             )
         return
     consent = build_involvement_consent(
-        result, given_by=given_by, justification=justification, today=TODAY
+        result,
+        given_by=given_by,
+        justification=justification,
+        today=TODAY,
+        competence_judgement="Judged competent: understood the options and consequences.",
     )
     if result.decision is OutcomeDecision.DO_NOT_RECORD:
         assert consent is None
