@@ -22,6 +22,7 @@ from app.domain.audit import AuditAction, AuditEntry, ChainBreak, seal, verify_c
 from app.store import outbox
 from app.store.caseload import timestamp
 from app.store.database import Connection
+from app.store.models import AccessLogEntry
 
 
 def _anchor(connection: Connection) -> tuple[int, str]:
@@ -90,6 +91,20 @@ def mark_pushed(connection: Connection, entry_ids: list[str], *, now: datetime) 
         "UPDATE audit_chain SET pushed_at = ? WHERE entry_id = ? AND pushed_at IS NULL",
         [(timestamp(now), entry_id) for entry_id in entry_ids],
     )
+
+
+def recent(connection: Connection, limit: int) -> list[AccessLogEntry]:
+    """The newest ``limit`` entries of the chain, newest first, for "my access log"."""
+    rows = connection.execute(
+        "SELECT entry_json, pushed_at FROM audit_chain ORDER BY position DESC LIMIT ?", (limit,)
+    )
+    return [
+        AccessLogEntry(
+            entry=AuditEntry.model_validate_json(entry_json),
+            pushed_at=None if pushed_at is None else datetime.fromisoformat(pushed_at),
+        )
+        for entry_json, pushed_at in rows
+    ]
 
 
 def verify(connection: Connection) -> ChainBreak | None:

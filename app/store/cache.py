@@ -44,7 +44,7 @@ from app.domain.errors import DomainError
 from app.domain.reasons import AccessReason, validate_access_reason
 from app.domain.records import ChildRecord
 from app.domain.roles import User
-from app.domain.session import DevicePolicy
+from app.domain.session import DevicePolicy, UserProfile
 from app.store import audit_chain, caseload, outbox, schema, search
 from app.store.database import Connection, connect, map_errors, transaction
 from app.store.device_secret import DeviceSecretStore
@@ -52,10 +52,12 @@ from app.store.errors import StoreError
 from app.store.keys import unwrap_key
 from app.store.local_changes import apply_mutation, authorise
 from app.store.models import (
+    AccessLogEntry,
     CaseloadRow,
     Conflict,
     OutboxItem,
     OutboxKind,
+    RememberedUser,
     SearchHit,
     StoredChanges,
 )
@@ -163,6 +165,12 @@ class Cache:
         with map_errors():
             return caseload.rows(self._db())
 
+    def caseload_row(self, index_id: str) -> CaseloadRow | None:
+        """One cached child's caseload row (pinned, changes waiting), or ``None``."""
+        with map_errors():
+            found = caseload.rows(self._db(), index_id)
+        return found[0] if found else None
+
     def open_record(
         self,
         index_id: str,
@@ -261,6 +269,9 @@ class Cache:
             outbox.add_mutation(connection, mutation, actor, now=now)
         except sqlcipher3.IntegrityError:
             raise DomainError("duplicate", "This change has already been saved.") from None
+        # A pin is an access, for a reason (seed 004): its entry carries the reason, as an
+        # opening's does, so the user's own access log can show it.
+        pin = mutation.payload if isinstance(mutation.payload, Pin) else None
         audit_chain.append(
             connection,
             chain=self._profile.chain,
@@ -269,6 +280,9 @@ class Cache:
             actor_id=actor.id,
             device_id=self._profile.device_id,
             child_id=mutation.child_id,
+            reason_code=None if pin is None else pin.reason_code,
+            reason_text=None if pin is None else pin.reason_text,
+            on_behalf_of=None if pin is None else pin.on_behalf_of,
             details={"mutation_id": mutation.id},
         )
         return updated
@@ -475,6 +489,31 @@ class Cache:
         log.info("conflict %s resolved: %s", mutation_id, keep)
         return record
 
+    # -- the signed-in user ---------------------------------------------------------------
+
+    def remember_user(self, user: UserProfile, *, now: datetime) -> None:
+        """Keep who the index has just signed in, for offline sessions of this profile."""
+        with transaction(self._db()) as connection:
+            connection.execute(
+                "INSERT INTO signed_in_user (id, user_json, confirmed_at) VALUES (1, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET user_json = excluded.user_json, "
+                "confirmed_at = excluded.confirmed_at",
+                (user.model_dump_json(), caseload.timestamp(now)),
+            )
+
+    def remembered_user(self) -> RememberedUser | None:
+        """Who the index last signed in on this profile, and when; ``None`` before that."""
+        with map_errors():
+            row = (
+                self._db().execute("SELECT user_json, confirmed_at FROM signed_in_user").fetchone()
+            )
+        if row is None:
+            return None
+        return RememberedUser(
+            user=UserProfile.model_validate_json(row[0]),
+            confirmed_at=datetime.fromisoformat(row[1]),
+        )
+
     # -- device policy, lease and wipe -----------------------------------------------------
 
     def record_contact(
@@ -593,6 +632,15 @@ class Cache:
                 device_id=self._profile.device_id,
                 details=dict(details or {}),
             )
+
+    def access_log(self, limit: int = 200) -> list[AccessLogEntry]:
+        """The newest entries of this device's audit chain, newest first ("my access log").
+
+        Entries the index already holds are kept for ``LOCAL_AUDIT_DAYS`` of the sync
+        engine, then pruned; the index keeps the authoritative trail.
+        """
+        with map_errors():
+            return audit_chain.recent(self._db(), limit)
 
     def verify_audit(self) -> ChainBreak | None:
         """Verify the local audit chain; the first broken link, or ``None`` if intact."""

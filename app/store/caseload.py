@@ -4,6 +4,8 @@ Every function takes the open connection and runs inside the caller's transactio
 commits. A record is stored as the index sent it (``server_json``) together with the
 columns lists and search read (names, date of birth, postcode, the search terms), and,
 while local changes are pending, the record with those changes applied (``local_json``).
+The caseload list's own columns — postcode district, lead professional, indicator count
+— follow what the user sees: the record with pending local changes applied.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
+from app.domain.errors import DomainError
 from app.domain.names import normalise_name
 from app.domain.records import ChildRecord
 from app.domain.retention import is_due_for_destruction
+from app.domain.validators import postcode_district
 from app.store.database import Connection
 from app.store.models import CaseloadRow
 from app.store.search import index_terms
@@ -23,8 +27,9 @@ _UPSERT = """
 INSERT INTO records (
     index_id, version, server_json, local_json, given_names, family_name, date_of_birth,
     gender, town, postcode, nhs_number, shielded, sort_family, sort_given, stored_at,
-    names_norm, phonetic, dob_token, postcode_token, district_token
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    names_norm, phonetic, dob_token, postcode_token, district_token,
+    postcode_district, lead_professional, indicator_count
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (index_id) DO UPDATE SET
     version = excluded.version,
     server_json = excluded.server_json,
@@ -44,13 +49,35 @@ ON CONFLICT (index_id) DO UPDATE SET
     phonetic = excluded.phonetic,
     dob_token = excluded.dob_token,
     postcode_token = excluded.postcode_token,
-    district_token = excluded.district_token
+    district_token = excluded.district_token,
+    postcode_district = excluded.postcode_district,
+    lead_professional = excluded.lead_professional,
+    indicator_count = excluded.indicator_count
 """
 
 
 def timestamp(moment: datetime) -> str:
     """How the cache stores a moment: ISO 8601 in UTC."""
     return moment.astimezone(UTC).isoformat()
+
+
+def list_columns(record: ChildRecord) -> tuple[str | None, str | None, int]:
+    """The caseload list's postcode district, lead professional and indicator count.
+
+    Only active involvements count: an indicator on an involvement that has ended no
+    longer asks anyone to get in touch, and an ended lead is no longer the lead.
+    """
+    district = None
+    if record.address is not None:
+        try:
+            district = postcode_district(record.address.postcode)
+        except DomainError:
+            # Not a postcode the validator knows: the list shows no district rather than
+            # a wrong one.
+            district = None
+    active = [i for i in record.involvements if i.active]
+    lead = next((i.practitioner_name for i in active if i.is_lead), None)
+    return district, lead, sum(len(i.indicators) for i in active)
 
 
 def _row(record: ChildRecord, local: ChildRecord | None, stored_at: str) -> tuple[object, ...]:
@@ -77,6 +104,7 @@ def _row(record: ChildRecord, local: ChildRecord | None, stored_at: str) -> tupl
         terms.dob_token,
         terms.postcode_token,
         terms.district_token,
+        *list_columns(local or record),
     )
 
 
@@ -127,29 +155,37 @@ def current_view(connection: Connection, index_id: str) -> ChildRecord | None:
 
 def set_local_view(connection: Connection, index_id: str, view: ChildRecord | None) -> None:
     """Store the record with local changes applied, or ``None`` when there are none."""
+    shown = view if view is not None else server_copy(connection, index_id)
+    district, lead, indicators = list_columns(shown) if shown is not None else (None, None, 0)
     connection.execute(
-        "UPDATE records SET local_json = ? WHERE index_id = ?",
-        (None if view is None else view.model_dump_json(), index_id),
+        "UPDATE records SET local_json = ?, postcode_district = ?, lead_professional = ?, "
+        "indicator_count = ? WHERE index_id = ?",
+        (None if view is None else view.model_dump_json(), district, lead, indicators, index_id),
     )
 
 
-def rows(connection: Connection) -> list[CaseloadRow]:
-    """The caseload list, by family name, given names and date of birth."""
+_ROWS = """
+SELECT r.index_id, r.given_names, r.family_name, r.date_of_birth, r.shielded,
+       p.index_id IS NOT NULL, count(o.seq), r.version,
+       r.postcode_district, r.lead_professional, r.indicator_count
+FROM records r
+LEFT JOIN pins p ON p.index_id = r.index_id
+LEFT JOIN outbox o
+    ON o.child_id = r.index_id AND o.kind = 'mutation' AND o.status = 'pending'
+"""
+
+
+def rows(connection: Connection, index_id: str | None = None) -> list[CaseloadRow]:
+    """The caseload list (or one child's row), by family name, given names and date of birth."""
+    where, parameters = ("WHERE r.index_id = ?", (index_id,)) if index_id else ("", ())
     result = connection.execute(
-        """
-        SELECT r.index_id, r.given_names, r.family_name, r.date_of_birth, r.shielded,
-               p.index_id IS NOT NULL, count(o.seq), r.version
-        FROM records r
-        LEFT JOIN pins p ON p.index_id = r.index_id
-        LEFT JOIN outbox o
-            ON o.child_id = r.index_id AND o.kind = 'mutation' AND o.status = 'pending'
-        GROUP BY r.rid
-        ORDER BY r.sort_family, r.sort_given, r.date_of_birth, r.index_id
-        """
+        f"{_ROWS} {where} GROUP BY r.rid "
+        "ORDER BY r.sort_family, r.sort_given, r.date_of_birth, r.index_id",
+        parameters,
     )
     return [
         CaseloadRow(
-            index_id=index_id,
+            index_id=child_id,
             given_names=given,
             family_name=family,
             date_of_birth=date.fromisoformat(dob),
@@ -157,8 +193,23 @@ def rows(connection: Connection) -> list[CaseloadRow]:
             pinned=bool(pinned),
             pending_changes=pending,
             version=version,
+            postcode_district=district,
+            lead_professional=lead,
+            indicator_count=indicators,
         )
-        for index_id, given, family, dob, shielded, pinned, pending, version in result
+        for (
+            child_id,
+            given,
+            family,
+            dob,
+            shielded,
+            pinned,
+            pending,
+            version,
+            district,
+            lead,
+            indicators,
+        ) in result
     ]
 
 

@@ -2,8 +2,9 @@
 
 Records, mutations and audit entries are the domain's own models (``app.domain``); the
 shapes here are the cache's views of them: a search hit, a caseload row, an outbox item,
-a conflict waiting for the user, and what a write changed (so each view decides whether
-to refresh, STYLE.md "writes report what changed").
+a conflict waiting for the user, an entry of the user's own access log, the user the
+index last confirmed, and what a write changed (so each view decides whether to refresh,
+STYLE.md "writes report what changed").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.domain.audit import AuditEntry
 from app.domain.changes import Mutation
 from app.domain.policy import SearchResult
 from app.domain.records import ChildRecord
+from app.domain.session import UserProfile
 
 
 class MatchKind(StrEnum):
@@ -49,6 +51,13 @@ class CaseloadRow(_View):
     #: Local changes not yet accepted by the index.
     pending_changes: int
     version: int
+    #: The outward code of the child's postcode; ``None`` when the record shows no address
+    #: (a shielded record, for anyone but the index team).
+    postcode_district: str | None = None
+    #: The name of the lead professional among the active involvements, if any.
+    lead_professional: str | None = None
+    #: Indicators on the active involvements the user can see, local changes included.
+    indicator_count: int = 0
 
 
 class OutboxKind(StrEnum):
@@ -88,6 +97,22 @@ class Conflict(_View):
     mutation: Mutation
     current: ChildRecord | None
     created_at: datetime
+
+
+class AccessLogEntry(_View):
+    """One entry of the device's own audit chain, and whether the index has it yet."""
+
+    entry: AuditEntry
+    #: When the index acknowledged the entry; ``None`` while it waits to be pushed.
+    pushed_at: datetime | None = None
+
+
+class RememberedUser(_View):
+    """Who the index last signed in on this profile, kept for offline use."""
+
+    user: UserProfile
+    #: When the index last let this user sign in: their training and vetting were in order.
+    confirmed_at: datetime
 
 
 class StoredChanges(_View):

@@ -22,6 +22,8 @@ Tables (every one inside the encrypted file):
 ``outbox``        mutations and audit entries waiting to be pushed, in order.
 ``conflicts``     changes the index refused as conflicts, until the user resolves them.
 ``audit_chain``   the local hash chain ``device:<device id>`` (``app.domain.audit``).
+``signed_in_user`` one row: who the index last signed in on this profile, and when, so an
+                  offline session knows the user's roles and service.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Callable, Sequence
 import sqlcipher3
 
 from app.domain.records import ChildRecord
+from app.store import caseload
 from app.store.database import Connection, transaction
 from app.store.errors import StoreError
 from app.store.search import index_terms
@@ -235,12 +238,46 @@ def _v5_search_card(connection: Connection) -> None:
     )
 
 
+def _v6_list_columns_and_user(connection: Connection) -> None:
+    # The caseload list shows each child's postcode district, lead professional and
+    # number of indicators; reading them from every row's JSON would cost milliseconds
+    # per thousand children on each refresh, so they are columns, filled in here from
+    # what the user sees (pending local changes applied).
+    _run_script(
+        connection,
+        """
+        ALTER TABLE records ADD COLUMN postcode_district TEXT;
+        ALTER TABLE records ADD COLUMN lead_professional TEXT;
+        ALTER TABLE records ADD COLUMN indicator_count INTEGER NOT NULL DEFAULT 0;
+
+        -- Actions offered offline are judged by the rules against the user's roles and
+        -- service, which only the index can tell: its last answer is kept here.
+        CREATE TABLE signed_in_user (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            user_json TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL
+        );
+        """,
+    )
+    rows = connection.execute("SELECT rid, coalesce(local_json, server_json) FROM records")
+    for rid, shown in rows.fetchall():
+        district, lead, indicators = caseload.list_columns(
+            ChildRecord.model_validate(json.loads(shown))
+        )
+        connection.execute(
+            "UPDATE records SET postcode_district = ?, lead_professional = ?, "
+            "indicator_count = ? WHERE rid = ?",
+            (district, lead, indicators, rid),
+        )
+
+
 UPGRADES: Sequence[Callable[[Connection], None]] = (
     _v1_caseload,
     _v2_outbox_and_audit,
     _v3_search,
     _v4_last_sync,
     _v5_search_card,
+    _v6_list_columns_and_user,
 )
 LATEST_VERSION = len(UPGRADES)
 

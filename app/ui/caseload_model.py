@@ -2,14 +2,19 @@
 
 :class:`CaseloadModel` is a ``QAbstractTableModel`` over a row cache of :class:`ChildRow`
 — built from the cache's caseload rows (``CaseloadRow``) or from its search hits
-(``SearchHit``), whichever the list is showing. :class:`CaseloadFilter` sorts it (by
-family name, date of birth, …, not by the text shown) and filters it (pinned, changes
-not yet sent, shielded).
+(``SearchHit``), whichever the list is showing. The model sorts its own rows — by family
+name, date of birth, …, not by the text shown — in Python, one key per row: a proxy
+sorting 5,000 children would ask for some 95,000 sort keys through ``data()`` on the
+GUI thread, holding the window for about 400 ms (bench/bench_gui.py).
+:class:`CaseloadFilter` forwards sorting to it and only filters (pinned, changes not
+yet sent, shielded).
 
-A column the cache does not supply for the rows on show (the caseload rows carry no
-postcode district yet, a search hit no lead professional) holds no data, and
-:meth:`CaseloadModel.column_has_data` lets the view hide it rather than show an empty
-column. Shielding is shown as a word, never by colour alone.
+A caseload row carries the child's postcode district, lead professional and number of
+indicators (kept by the cache as the user sees the record, local changes included); a
+search hit carries the district but neither of the others. A column the rows on show do
+not supply holds no data, and :meth:`CaseloadModel.column_has_data` lets the view hide
+it rather than show an empty column. Shielding is shown as a word, never by colour
+alone; so are indicators and changes waiting to be sent.
 """
 
 from __future__ import annotations
@@ -62,10 +67,13 @@ def changes_not_sent(count: int) -> str:
     return _tr("{count} changes waiting to be sent").format(count=count)
 
 
-def _optional(row: object, name: str) -> Any:
-    # The cache's caseload rows do not carry these columns yet (a request to the store
-    # is open); when they do, the list shows them without any change here.
-    return getattr(row, name, None)
+def indicators_text(count: int) -> str:
+    """ "No indicators" / "1 indicator" / "3 indicators", for screen readers."""
+    if count == 0:
+        return _tr("No indicators")
+    if count == 1:
+        return _tr("1 indicator")
+    return _tr("{count} indicators").format(count=count)
 
 
 @dataclass(frozen=True)
@@ -86,18 +94,15 @@ class ChildRow:
     @classmethod
     def from_caseload(cls, row: CaseloadRow) -> ChildRow:
         """A row of the cached caseload."""
-        district = _optional(row, "postcode_district")
-        lead = _optional(row, "lead_professional")
-        indicators = _optional(row, "indicator_count")
         return cls(
             index_id=row.index_id,
             given_names=row.given_names,
             family_name=row.family_name,
             date_of_birth=row.date_of_birth,
             shielded=row.shielded,
-            postcode_district=district if isinstance(district, str) else None,
-            lead_professional=lead if isinstance(lead, str) else None,
-            indicators=indicators if isinstance(indicators, int) else None,
+            postcode_district=row.postcode_district,
+            lead_professional=row.lead_professional,
+            indicators=row.indicator_count,
             pinned=row.pinned,
             pending_changes=row.pending_changes,
         )
@@ -148,12 +153,20 @@ _HEADERS = {
 }
 
 
+#: The columns by position (indexing a tuple is far cheaper than ``Column(n)``, and the
+#: view asks for every cell it paints).
+_COLUMNS = tuple(Column)
+
+
 class CaseloadModel(QAbstractTableModel):
     """Children as table rows; replaced whole by :meth:`set_rows`."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ChildRow] = []
+        self._headers = tuple(_tr(_HEADERS[column]) for column in _COLUMNS)
+        self._sort_column = Column.NAME
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # -- what the view asks -------------------------------------------------------------
 
@@ -172,14 +185,14 @@ class CaseloadModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _tr(_HEADERS[Column(section)])
+            return self._headers[section]
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
-        column = Column(index.column())
+        column = _COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -205,7 +218,9 @@ class CaseloadModel(QAbstractTableModel):
         if column == Column.LEAD:
             return row.lead_professional
         if column == Column.INDICATORS:
-            return None if row.indicators is None else str(row.indicators)
+            return (
+                None if row.indicators is None else (str(row.indicators) if row.indicators else "")
+            )
         if column == Column.SHIELDED:
             return _tr("Shielded") if row.shielded else ""
         return str(row.pending_changes) if row.pending_changes else ""
@@ -218,6 +233,10 @@ class CaseloadModel(QAbstractTableModel):
             return format_date(row.date_of_birth, "d MMMM yyyy")
         if column == Column.PENDING:
             return changes_not_sent(row.pending_changes)
+        if column == Column.INDICATORS and row.indicators is not None:
+            return indicators_text(row.indicators)
+        if column == Column.LEAD and row.lead_professional is None:
+            return _tr("No lead professional recorded")
         return CaseloadModel._display(row, column)
 
     @staticmethod
@@ -238,10 +257,34 @@ class CaseloadModel(QAbstractTableModel):
 
     # -- what the window does -----------------------------------------------------------
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by ``column``'s values (a stable sort: ties keep their order)."""
+        if not 0 <= column < len(Column):
+            return
+        self._sort_column, self._sort_order = Column(column), order
+        self.layoutAboutToBeChanged.emit()
+        before = self._rows
+        self._rows = self._sorted(before)
+        position = {id(row): number for number, row in enumerate(self._rows)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(position[id(before[i.row()])], i.column()) for i in persistent],
+        )
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: list[ChildRow]) -> list[ChildRow]:
+        column = self._sort_column
+        return sorted(
+            rows,
+            key=lambda row: self._sort_key(row, column),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+
     def set_rows(self, rows: Sequence[ChildRow]) -> None:
-        """Show these rows instead of the current ones."""
+        """Show these rows instead of the current ones, in the current sort order."""
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = self._sorted(list(rows))
         self.endResetModel()
 
     def row_at(self, row: int) -> ChildRow:
@@ -271,13 +314,17 @@ class Show(IntEnum):
 
 
 class CaseloadFilter(QSortFilterProxyModel):
-    """Sorts the caseload by real values and filters it by what the user picked."""
+    """Filters the caseload by what the user picked; the caseload model sorts itself."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._show = Show.ALL
-        self.setSortRole(SORT_ROLE)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the source rows (see the module docstring); the filter keeps their order."""
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
 
     @property
     def show(self) -> Show:
@@ -296,9 +343,13 @@ class CaseloadFilter(QSortFilterProxyModel):
         if self._show == Show.ALL:
             return True
         model = self.sourceModel()
-        row = model.data(model.index(source_row, 0, source_parent), ROW_ROLE)
-        if not isinstance(row, ChildRow):
-            return False
+        if isinstance(model, CaseloadModel):
+            row = model.row_at(source_row)
+        else:
+            found = model.data(model.index(source_row, 0, source_parent), ROW_ROLE)
+            if not isinstance(found, ChildRow):
+                return False
+            row = found
         if self._show == Show.PINNED:
             return row.pinned
         if self._show == Show.PENDING:

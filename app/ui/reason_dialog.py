@@ -10,9 +10,15 @@ cache or the index records in the audit trail.
 
 Fully keyboard-operable: the number keys 1–7 choose a reason, the arrow keys move
 between reasons, Enter opens the record once the reason is complete, Escape cancels.
+
+Pinning a record brings the whole of it to the user's devices, so it asks for a reason
+exactly as opening does (``Purpose.PIN``); a record cannot be pinned on someone else's
+behalf (it would land in the wrong caseload), so the mediated reason is not offered then.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
@@ -56,6 +62,13 @@ REASON_TITLES: dict[ReasonCode, str] = {
 }
 
 
+class Purpose(StrEnum):
+    """What the reason is asked for."""
+
+    OPEN = "open"
+    PIN = "pin"
+
+
 def reason_title(code: ReasonCode) -> str:
     """The reason's short heading, translated."""
     return QCoreApplication.translate("ReasonDialog", REASON_TITLES[code])
@@ -74,15 +87,28 @@ class ReasonDialog(QDialog):
     #: Emitted with the :class:`AccessReason` when the user confirms.
     reason_given = Signal(object)
 
-    def __init__(self, child_label: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, child_label: str, parent: QWidget | None = None, *, purpose: Purpose = Purpose.OPEN
+    ) -> None:
         super().__init__(parent)
+        self.purpose = purpose
+        pinning = purpose is Purpose.PIN
         self.setObjectName("reasonDialog")
-        self.setWindowTitle(self.tr("Why are you opening this record?"))
-        self.setAccessibleName(self.tr("Reason for opening the record"))
+        if pinning:
+            self.setWindowTitle(self.tr("Why are you pinning this record?"))
+            self.setAccessibleName(self.tr("Reason for pinning the record"))
+        else:
+            self.setWindowTitle(self.tr("Why are you opening this record?"))
+            self.setAccessibleName(self.tr("Reason for opening the record"))
         self.reason: AccessReason | None = None
 
         heading = QLabel(
-            self.tr("You are about to open the record of {child}.").format(child=child_label)
+            self.tr(
+                "You are about to pin the record of {child}: the whole record will be kept "
+                "in your caseload, on this computer and your other devices, until you unpin it."
+            ).format(child=child_label)
+            if pinning
+            else self.tr("You are about to open the record of {child}.").format(child=child_label)
         )
         heading.setObjectName("reasonHeading")
         bold = QFont(heading.font())
@@ -130,6 +156,12 @@ class ReasonDialog(QDialog):
             description.setObjectName(f"reasonDescription_{code.value}")
             description.setWordWrap(True)
             description.setTextFormat(Qt.TextFormat.PlainText)
+            if code is ReasonCode.MEDIATED_REQUEST and self.purpose is Purpose.PIN:
+                button.setEnabled(False)
+                description.setEnabled(False)
+                button.setToolTip(
+                    self.tr("A record cannot be pinned on someone else's behalf: open it for them.")
+                )
             self.group.addButton(button, number)
             self.buttons[code] = button
             grid.addWidget(button, number - 1, 0, Qt.AlignmentFlag.AlignTop)
@@ -158,9 +190,14 @@ class ReasonDialog(QDialog):
 
     def _button_box(self) -> QDialogButtonBox:
         box = QDialogButtonBox()
-        self.open_button = QPushButton(self.tr("&Open record"))
+        pinning = self.purpose is Purpose.PIN
+        self.open_button = QPushButton(
+            self.tr("&Pin record") if pinning else self.tr("&Open record")
+        )
         self.open_button.setObjectName("openRecordButton")
-        self.open_button.setAccessibleName(self.tr("Open record"))
+        self.open_button.setAccessibleName(
+            self.tr("Pin record") if pinning else self.tr("Open record")
+        )
         self.open_button.setDefault(True)
         self.open_button.setAutoDefault(True)
         self.cancel_button = QPushButton(self.tr("Cancel"))
@@ -183,6 +220,8 @@ class ReasonDialog(QDialog):
     def choose(self, code: ReasonCode) -> None:
         """Pick a reason (as a click or a number key would) and move focus to it."""
         button = self.buttons[code]
+        if not button.isEnabled():
+            return
         button.setChecked(True)
         button.setFocus()
 

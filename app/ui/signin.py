@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DomainError
 from app.store.profiles import Profile
-from app.sync.engine import SyncStatus
+from app.sync.engine import Progress, SyncStatus
 from app.ui import session as ops
 from app.ui.banners import Banner, Tone, demo_banner
 from app.ui.errors import message_for, report
@@ -75,6 +75,7 @@ class SignInWindow(QWidget):
         context: UiContext,
         *,
         on_status: Callable[[SyncStatus], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
         preselect: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -82,6 +83,7 @@ class SignInWindow(QWidget):
         self._worker = worker
         self._context = context
         self._on_status = on_status
+        self._on_progress = on_progress
         self._busy = False
         self._offline_profile: Profile | None = None
         self.setObjectName("signInWindow")
@@ -295,10 +297,12 @@ class SignInWindow(QWidget):
         if not self._ready(profile, password):
             return
         assert profile is not None
-        context, on_status = self._context, self._on_status
+        context, on_status, on_progress = self._context, self._on_status, self._on_progress
         self._start(
             self.tr("Signing in as {user}…").format(user=profile.username),
-            lambda: ops.sign_in_saved(context, profile, password, on_status),
+            lambda: ops.sign_in_saved(
+                context, profile, password, on_status, on_progress=on_progress
+            ),
             offline_candidate=profile,
         )
 
@@ -309,10 +313,12 @@ class SignInWindow(QWidget):
         if not self._ready(profile, password):
             return
         assert profile is not None
-        context, on_status = self._context, self._on_status
+        context, on_status, on_progress = self._context, self._on_status, self._on_progress
         self._start(
             self.tr("Unlocking the copy on this computer…"),
-            lambda: ops.unlock_offline(context, profile, password, on_status),
+            lambda: ops.unlock_offline(
+                context, profile, password, on_status, on_progress=on_progress
+            ),
         )
 
     def sign_in_new(self) -> None:
@@ -335,7 +341,7 @@ class SignInWindow(QWidget):
             ),
             None,
         )
-        context, on_status = self._context, self._on_status
+        context, on_status, on_progress = self._context, self._on_status, self._on_progress
         self._start(
             self.tr("Signing in as {user}…").format(user=username),
             lambda: ops.sign_in_new(
@@ -344,6 +350,7 @@ class SignInWindow(QWidget):
                 username=username,
                 password=password,
                 on_status=on_status,
+                on_progress=on_progress,
             ),
             offline_candidate=candidate,
         )

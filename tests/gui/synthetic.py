@@ -30,6 +30,7 @@ from app.domain.records import (
     Shield,
 )
 from app.domain.roles import Role, User
+from app.domain.session import UserProfile
 from app.store.keys import Argon2Params
 
 PASSWORD = "Correct-horse-battery-7"
@@ -57,6 +58,22 @@ def user(*roles: Role, user_id: str = USER_ID) -> User:
         service_code="health_visiting",
         training_completed_on=date(2025, 1, 10),
         vetted_on=date(2025, 1, 10),
+    )
+
+
+def user_profile(
+    *roles: Role, user_id: str = USER_ID, service_code: str = "health_visiting"
+) -> UserProfile:
+    """The user as the index describes them at sign-in (what the cache remembers)."""
+    return UserProfile(
+        id=user_id,
+        username="pat.visitor",
+        display_name="Pat Visitor",
+        roles=tuple(roles or (Role.PRACTITIONER,)),
+        organisation="Seafield Health",
+        local_authority="Brighton and Hove",
+        service_code=service_code,
+        job_title="Health visitor",
     )
 
 
@@ -137,7 +154,7 @@ def child(
 
 
 INFORMATION_TO_SHARE = Indicator(
-    id="ind-1",
+    id="indicator-1",
     kind=IndicatorKind.INFORMATION_TO_SHARE,
     set_by=USER_ID,
     set_by_name="Pat Visitor",
@@ -151,9 +168,9 @@ AMELIA = child(
     "Hartwell",
     date(2015, 3, 14),
     involvements=(
-        involvement("inv-1", indicators=(INFORMATION_TO_SHARE,)),
+        involvement("involvement-1", indicators=(INFORMATION_TO_SHARE,)),
         involvement(
-            "inv-2",
+            "involvement-2",
             name="Sam Okafor",
             role="Social worker",
             organisation="Brighton and Hove Children's Services",
@@ -191,9 +208,9 @@ LEO = child(
     date(2012, 7, 2),
     postcode="BN7 2AB",
     involvements=(
-        involvement("inv-3"),
+        involvement("involvement-3"),
         involvement(
-            "inv-4",
+            "involvement-4",
             name="Quillfeather Jones",
             role="CAMHS clinician",
             organisation="Wrenfield CAMHS",
@@ -216,7 +233,7 @@ RUBY = child(
     "Stonebridge",
     date(2010, 11, 20),
     postcode="BN3 4CD",
-    involvements=(involvement("inv-5"),),
+    involvements=(involvement("involvement-5"),),
     shielded=True,
 )
 JOHN = child(4, "Johnathan", "Smith", date(2014, 1, 2), postcode="BN2 3CD")

@@ -9,6 +9,7 @@ header, a tab bar's scroll arrows) belong to that control and are not walked.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from PySide6.QtGui import QAccessible
@@ -32,13 +33,18 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from app.domain.reasons import ReasonCode
+from app.domain.roles import Role
+from app.domain.services import default_catalogue
 from app.ui.errors import CrashDialog
+from app.ui.involvement_dialogs import AddInvolvementDialog
 from app.ui.main_window import MainWindow
 from app.ui.reason_dialog import ReasonDialog
 from app.ui.session import Session, UiContext
+from app.ui.sign_in_prompt import SignInPrompt
 from app.ui.signin import SignInWindow
 from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
+from tests.gui import synthetic
 
 INTERACTIVE = (
     QAbstractButton,
@@ -162,7 +168,101 @@ def test_every_control_of_the_main_window_and_an_open_record_is_named(
     assert opened.args is not None
     assert opened.args[0].copy_buttons
     found = [type(w).__name__ for w in controls(main_window)]
-    assert {"QLineEdit", "QComboBox", "QTableView", "QTabBar", "QMenuBar", "QPushButton"} <= set(
-        found
-    )
+    assert {
+        "QLineEdit",
+        "QComboBox",
+        "QTableView",
+        "QTabBar",
+        "QMenuBar",
+        "QPushButton",
+        "QToolButton",
+    } <= set(found)
     assert unnamed(main_window) == []
+
+
+def test_every_new_control_of_the_main_window_is_walked(main_window: MainWindow) -> None:
+    # The search of the index, the notices, the sync progress: shown or not, all named.
+    names = {w.objectName() for w in controls(main_window)}
+    assert {
+        "online_family_name",
+        "online_index_id",
+        "onlineSearchButton",
+        "onlineResults",
+        "resolveButton",
+        "readRefusedButton",
+        "leaseSignInButton",
+        "networkSignInButton",
+        "stopSyncButton",
+    } <= names
+    assert unnamed(main_window) == []
+
+
+def test_every_control_of_a_record_tab_and_its_change_dialogs_is_named(
+    qtbot: QtBot, main_window: MainWindow
+) -> None:
+    main_window.table.setCurrentIndex(main_window.proxy.index(0, 0))
+    main_window.open_selected()
+    dialog = main_window.reason_dialog
+    assert dialog is not None
+    dialog.choose(ReasonCode.SERVICE_PROVISION)
+    with qtbot.waitSignal(main_window.record_opened, timeout=15_000):
+        dialog.accept()
+    tab = main_window.record_tabs()[0]
+    shown = [b for b in tab.buttons if not b.isHidden()]
+    assert [accessible_name(b) for b in shown] == [
+        "End my involvement",
+        "Set an indicator",
+        "Clear my indicator",
+        "Pin to my caseload",
+    ]
+    assert unnamed(tab) == []
+    changes = main_window.changes
+    for ask in (
+        changes.ask_end,
+        changes.ask_set_indicator,
+        changes.ask_clear_indicator,
+        changes.ask_pin,
+    ):
+        ask()
+        opened = changes.dialog
+        assert opened is not None
+        assert len(list(controls(opened))) >= 3
+        assert unnamed(opened) == [], type(opened).__name__
+        opened.reject()
+        qtbot.waitUntil(lambda: changes.dialog is None)
+
+
+def test_every_control_of_the_consent_step_and_the_details_is_named(qtbot: QtBot) -> None:
+    camhs = synthetic.user(Role.PRACTITIONER).model_copy(update={"service_code": "camhs"})
+    dialog = AddInvolvementDialog(
+        "Johnathan Smith, born 2 January 2014",
+        camhs,
+        default_catalogue().get("camhs"),
+        job_title="CAMHS clinician",
+        today=date(2026, 11, 21),
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    found = {type(w).__name__ for w in controls(dialog)}
+    assert {"QRadioButton", "QPlainTextEdit", "QLineEdit", "QDateEdit", "QCheckBox"} <= found
+    assert unnamed(dialog) == []
+
+
+def test_every_control_of_the_list_dialogs_and_the_sign_in_prompt_is_named(
+    qtbot: QtBot, main_window: MainWindow
+) -> None:
+    for show in (
+        main_window.show_conflicts,
+        main_window.show_rejected,
+        main_window.show_access_log,
+    ):
+        listed = show()
+        qtbot.waitUntil(lambda listed=listed: listed.loads > 0, timeout=15_000)  # type: ignore[misc]
+        assert unnamed(listed) == [], listed.objectName()
+        listed.close()
+    prompt = SignInPrompt("pat.visitor")
+    qtbot.addWidget(prompt)
+    prompt.show()
+    prompt.show_message("The password is not right.")
+    assert len(list(controls(prompt))) == 3
+    assert unnamed(prompt) == []

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from app.domain.reasons import ReasonCode
 from app.store.profiles import Profile
 from app.ui.application import ClientController
 from app.ui.main_window import MainWindow
@@ -88,3 +90,38 @@ def test_quitting_locks_and_stops_the_worker(qtbot: QtBot, controller: ClientCon
     main.close()
     assert not controller.worker.running
     assert not session.cache.is_open
+
+
+def test_inactivity_locks_over_an_open_record_and_dialog(
+    qtbot: QtBot, controller: ClientController
+) -> None:
+    controller.start()
+    main = unlock(qtbot, controller)
+    session = controller.session
+    assert session is not None
+    main.table.setCurrentIndex(main.proxy.index(0, 0))
+    main.open_selected()
+    reason = main.reason_dialog
+    assert reason is not None
+    reason.choose(ReasonCode.SERVICE_PROVISION)
+    with qtbot.waitSignal(main.record_opened, timeout=15_000):
+        reason.accept()
+    main.changes.ask_set_indicator()
+    dialog = main.changes.dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    idle = controller._idle
+    assert idle is not None
+    with qtbot.waitSignal(controller.locked, timeout=15_000):
+        idle.set_timeout(50)
+    # Nothing of the child stays on screen, and the cache is closed (its key wiped).
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    assert not main.isVisible()
+    assert controller.main_window is None
+    qtbot.waitUntil(lambda: not session.cache.is_open, timeout=15_000)
+    window = controller.sign_in_window
+    assert window is not None
+    assert window.isVisible()
+    assert window.message_text == (
+        "Everychild locked itself after 0 minutes without use. Type your password to carry on."
+    )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.domain.reasons import ReasonCode
@@ -15,6 +15,7 @@ from app.ui.caseload_model import Column
 from app.ui.main_window import MainWindow
 from app.ui.record_view import RecordView
 from app.ui.session import Session, UiContext
+from app.ui.sign_in_prompt import SignInPrompt
 from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
 from tests.gui import synthetic
@@ -109,7 +110,8 @@ def test_opening_a_record_asks_for_a_reason_then_shows_it(
     assert view.record.index_id == synthetic.AMELIA.index_id
     # Offline: the cached copy, audited locally, and the view says so.
     assert view.findChild(QLabel, "fromCacheNote") is not None
-    assert window.tabs.currentWidget() is view
+    assert [tab.view for tab in window.record_tabs()] == [view]
+    assert window.tabs.currentWidget() is window.record_tabs()[0]
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Amelia Hartwell"
     assert dialog.reason is not None
     assert dialog.reason.code is ReasonCode.SERVICE_PROVISION
@@ -153,21 +155,32 @@ def test_the_restricted_and_shielded_records_open_as_the_cache_holds_them(
 def test_the_status_bar_says_offline_and_what_waits_to_be_sent(window: MainWindow) -> None:
     bar = window.status_bar
     assert bar.state_label.text() == "Offline: working from the copy on this computer"
-    assert bar.user_label.text() == "Unlocked offline as pat.visitor"
+    # The name the index gave at the last sign-in, kept in the cache.
+    assert bar.user_label.text() == "Unlocked offline as Pat Visitor"
     assert bar.last_sync_label.text().startswith("Last synced ")
 
 
-def test_f5_without_signing_in_explains_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.sync_finished, timeout=15_000) as finished:
+def test_f5_when_unlocked_offline_asks_for_the_password_to_sign_in(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    with qtbot.waitSignal(window.dialog_opened, timeout=15_000) as opened:
         QTest.keyClick(window.table, Qt.Key.Key_F5)
-    assert finished.args is not None
-    assert getattr(finished.args[0], "code", None) == "not_signed_in"
-    qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox)))
-    box = window.findChildren(QMessageBox)[0]
-    assert box.text() == "Sign in to the index before syncing."
-    box.close()
+    assert opened.args is not None
+    prompt = opened.args[0]
+    assert isinstance(prompt, SignInPrompt)
+    assert window.sign_in_prompt is prompt
+    QTest.keyClicks(prompt.password, synthetic.PASSWORD)
+    QTest.keyClick(prompt.password, Qt.Key.Key_Return)
+    # The profile's index is not there: the prompt says so, and stays to try again.
+    qtbot.waitUntil(lambda: bool(prompt.message_text), timeout=15_000)
+    assert prompt.message_text.startswith("Everychild cannot reach the index just now.")
+    assert prompt.password.text() == ""
+    assert prompt.isVisible()
+    assert not window.runner.signed_in
+    QTest.keyClick(prompt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.sign_in_prompt is None)
     assert window.status_bar.state_label.text() == (
-        "Sync problem: Sign in to the index before syncing."
+        "Offline: working from the copy on this computer"
     )
 
 

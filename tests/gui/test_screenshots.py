@@ -12,10 +12,19 @@ from tests.gui import screenshots
 EXPECTED = {
     "signin",
     "signin-demo",
+    "lock-screen",
     "caseload",
     "reason-dialog",
     "reason-dialog-other",
     "record-in-window",
+    "set-indicator",
+    "end-involvement",
+    "add-involvement-consent",
+    "conflicts",
+    "rejected",
+    "access-log",
+    "online-search",
+    "lease-expired",
     "record",
     "record-restricted",
     "record-shielded",
@@ -29,4 +38,4 @@ def test_every_screen_is_rendered_to_a_png(qtbot: QtBot, tmp_path: Path) -> None
         image = QImage(str(path))
         assert not image.isNull(), path.name
         assert image.width() >= 300, path.name
-        assert image.height() >= 200, path.name
+        assert image.height() >= 150, path.name

@@ -9,13 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from app.store import schema, search
+from app.domain.records import Indicator, IndicatorKind
+from app.store import caseload, schema, search
 from app.store.cache import Cache
 from app.store.database import Connection, connect
 from app.store.device_secret import EphemeralSecretStore
 from app.store.errors import StoreError
 from app.store.profiles import Profile
-from tests.unit.store.conftest import AMELIA, JOHN, NOW, PASSWORD, second_connection
+from tests.unit.store.conftest import (
+    AMELIA,
+    JOHN,
+    NOW,
+    PASSWORD,
+    make_involvement,
+    second_connection,
+)
 
 
 def _schema_of(connection: Connection) -> list[tuple[str, str, str]]:
@@ -87,12 +95,45 @@ def _seed_version_4(connection: Connection) -> None:
     connection.execute("UPDATE sync_state SET last_sync_at = ?", (SYNCED.isoformat(),))
 
 
+#: Amelia as the user sees her with a change not yet pushed: a lead, and an indicator set.
+AMELIA_LOCAL = AMELIA.model_copy(
+    update={
+        "involvements": (
+            *AMELIA.involvements,
+            make_involvement("inv-amelia-lead", practitioner_id="user-lead").model_copy(
+                update={
+                    "practitioner_name": "Lena Leadbetter",
+                    "is_lead": True,
+                    "indicators": (
+                        Indicator(
+                            id="ind-amelia-1",
+                            kind=IndicatorKind.ACTION_UNDER_WAY,
+                            set_by="user-lead",
+                            set_by_name="Lena Leadbetter",
+                            set_at=NOW,
+                        ),
+                    ),
+                }
+            ),
+        )
+    }
+)
+
+
+def _seed_version_5(connection: Connection) -> None:
+    connection.execute(
+        "UPDATE records SET local_json = ? WHERE index_id = ?",
+        (AMELIA_LOCAL.model_dump_json(), AMELIA.index_id),
+    )
+
+
 SYNCED = NOW - timedelta(hours=2)
 SEEDERS: dict[int, Callable[[Connection], None]] = {
     1: _seed_version_1,
     2: _seed_version_2,
     3: _seed_version_3,
     4: _seed_version_4,
+    5: _seed_version_5,
 }
 
 
@@ -130,6 +171,17 @@ def test_upgrading_from_every_older_version_keeps_the_data(tmp_path: Path, start
     (last_sync,) = connection.execute("SELECT last_sync_at FROM sync_state").fetchone()
     # Not known before version 4: never filled in from the last contact.
     assert last_sync == (SYNCED.isoformat() if start >= 4 else None)
+    # Version 6's list columns are filled in from what the user sees (local changes too).
+    listed = {row.index_id: row for row in caseload.rows(connection)}
+    if start >= 1:
+        amelia = listed[AMELIA.index_id]
+        assert amelia.postcode_district == "BN1"
+        assert (amelia.lead_professional, amelia.indicator_count) == (
+            ("Lena Leadbetter", 1) if start >= 5 else (None, 0)
+        )
+    if start >= 3:
+        assert listed[JOHN.index_id].postcode_district == "BN2"
+    assert connection.execute("SELECT count(*) FROM signed_in_user").fetchone() == (0,)
     connection.close()
     reference.close()
 
