@@ -67,6 +67,7 @@ from app.ui.caseload_model import (
 from app.ui.conflicts_dialog import ConflictsDialog
 from app.ui.errors import message_for, report
 from app.ui.explanations import copy_destroyed, lease_expired, show_explanation
+from app.ui.guidance.guidance_viewer import GuidanceWindow
 from app.ui.list_dialog import ListDialog
 from app.ui.notices import Notices
 from app.ui.online_search import OnlineSearchPage
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
         self.status_bar = SyncStatusBar()
         self.setStatusBar(self.status_bar)
         self.status_bar.show_user(session.display_name, online=online)
+        self._guidance: GuidanceWindow | None = None
         self.runner = SyncRunner(
             worker, context, session, relay, self.status_bar.progress, signed_in=online, parent=self
         )
@@ -345,8 +347,26 @@ class MainWindow(QMainWindow):
         )
         view.addActions([self.conflicts_action, self.rejected_action, self.access_log_action])
 
+        guidance = menu.addMenu(self.tr("&Guidance"))
+        self.guidance_action = self._action(
+            self.tr("Information-sharing &guidance…"),
+            [QKeySequence(QKeySequence.StandardKey.HelpContents), QKeySequence(Qt.Key.Key_F1)],
+            self.show_guidance,
+        )
+        guidance.addAction(self.guidance_action)
+
     def _request_lock(self) -> None:
         self.lock_requested.emit()
+
+    def show_guidance(self) -> None:
+        """The golden rules and the flowcharts, colour-coded for the user's roles."""
+        user = self.session.user
+        roles = user.roles if user is not None else ()
+        if self._guidance is None:
+            self._guidance = GuidanceWindow(roles=roles, parent=self)
+        self._guidance.show()
+        self._guidance.raise_()
+        self._guidance.activateWindow()
 
     # -- start ------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from app.domain.changes import MutationPayload, Pin, Unpin
 from app.domain.errors import DomainError
+from app.domain.policy import Action, permit
 from app.domain.reasons import AccessReason
 from app.domain.services import default_catalogue
 from app.ui import session as ops
@@ -31,6 +32,8 @@ from app.ui.action_offers import NOTHING, offers_for
 from app.ui.caseload_model import format_date
 from app.ui.change_dialog import ChangeDialog
 from app.ui.errors import report
+from app.ui.guidance.decision_dialog import DecisionDialog
+from app.ui.guidance.saving import DecisionSaver, SavedDecision
 from app.ui.indicator_dialogs import ClearIndicatorDialog, SetIndicatorDialog
 from app.ui.involvement_dialogs import AddInvolvementDialog, EndInvolvementDialog
 from app.ui.reason_dialog import Purpose, ReasonDialog
@@ -94,6 +97,12 @@ class RecordChanges(QObject):
             "pinRecord", self.tr("&Pin to my caseload…"), "Ctrl+Shift+P", self.ask_pin
         )
         self.unpin = self._action("unpinRecord", self.tr("&Unpin"), "Ctrl+Shift+U", self.do_unpin)
+        self.record_decision = self._action(
+            "recordDecision",
+            self.tr("Record an information-sharing &decision…"),
+            "Ctrl+Shift+D",
+            self.ask_decision,
+        )
         self.refresh()
 
     def _action(self, name: str, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
@@ -119,6 +128,7 @@ class RecordChanges(QObject):
             self.clear_indicator,
             self.pin,
             self.unpin,
+            self.record_decision,
         ]
 
     # -- which changes are offered ---------------------------------------------------------
@@ -155,11 +165,40 @@ class RecordChanges(QObject):
             (self.clear_indicator, bool(offers.clear)),
             (self.pin, offers.pin),
             (self.unpin, offers.unpin),
+            (self.record_decision, self._decision_offered(tab)),
         ):
             action.setVisible(offered)
             action.setEnabled(offered)
 
+    def _decision_offered(self, tab: RecordTab | None) -> bool:
+        # Decisions are saved to the copy on this computer, then synced (golden rule 7).
+        actor = ops.acting_user(self._session)
+        if tab is None or not tab.cached or actor is None:
+            return False
+        return permit(actor, Action.RECORD_DECISION, today=self._today(), record=tab.record).allowed
+
     # -- asking ---------------------------------------------------------------------------
+
+    def ask_decision(self) -> None:
+        """Walk "Should I share this information?" and record the decision it leads to."""
+        tab = self._current()
+        actor = ops.acting_user(self._session)
+        if tab is None or actor is None or not self._decision_offered(tab):
+            return
+        saver = DecisionSaver(
+            self._worker, self._session.cache, actor=actor, child_id=tab.record.index_id
+        )
+        dialog = DecisionDialog(saver, child_label=child_label(tab), parent=self._window)
+        dialog.decision_saved.connect(lambda saved: self._decision_saved(tab, saved))
+        self._open(dialog)
+
+    def _decision_saved(self, tab: RecordTab, saved: SavedDecision) -> None:
+        if not shiboken6.isValid(tab):
+            return
+        made = ChangeMade(
+            index_id=saved.record.index_id, record=saved.record, row=tab.row, queued=True
+        )
+        self._made(tab, made, saved.payload)
 
     def _current(self) -> RecordTab | None:
         tab = self._tab

@@ -214,6 +214,7 @@ def test_every_control_of_a_record_tab_and_its_change_dialogs_is_named(
         "Set an indicator",
         "Clear my indicator",
         "Pin to my caseload",
+        "Record an information-sharing decision",
     ]
     assert unnamed(tab) == []
     changes = main_window.changes
@@ -222,6 +223,7 @@ def test_every_control_of_a_record_tab_and_its_change_dialogs_is_named(
         changes.ask_set_indicator,
         changes.ask_clear_indicator,
         changes.ask_pin,
+        changes.ask_decision,
     ):
         ask()
         opened = changes.dialog

@@ -22,6 +22,7 @@ from app.domain.records import INDICATOR_REMINDER, ChildRecord, IndicatorKind
 from app.domain.roles import Role
 from app.store.models import OutboxItem, OutboxKind
 from app.ui.caseload_model import Column, Show
+from app.ui.guidance.decision_dialog import DecisionDialog
 from app.ui.indicator_dialogs import ClearIndicatorDialog, SetIndicatorDialog
 from app.ui.involvement_dialogs import AddInvolvementDialog, EndInvolvementDialog
 from app.ui.main_window import MainWindow
@@ -126,12 +127,18 @@ def test_only_the_changes_the_rules_allow_are_offered(
         "Set an indicator",
         "Clear my indicator",
         "Pin to my caseload",
+        "Record an information-sharing decision",
     ]
     john = open_child(qtbot, window, synthetic.JOHN)
-    assert offered(john) == ["Add me as involved", "Pin to my caseload"]
+    assert offered(john) == [
+        "Add me as involved",
+        "Pin to my caseload",
+        "Record an information-sharing decision",
+    ]
     # A shielded record: only the index team may record an involvement.
     ruby = open_child(qtbot, window, synthetic.RUBY)
-    assert offered(ruby) == ["Pin to my caseload"]
+    # Any practitioner may still record a sharing decision about the child.
+    assert offered(ruby) == ["Pin to my caseload", "Record an information-sharing decision"]
     assert not window.changes.add_involvement.isVisible()
     assert not window.changes.end_involvement.isEnabled()
 
@@ -149,7 +156,23 @@ def test_a_viewer_is_offered_no_change_but_pinning(
         False,
         True,
         False,
+        False,  # recording a decision: practitioners and above only
     ]
+
+
+def test_a_practitioner_records_a_decision_from_the_record_by_keyboard(
+    qtbot: QtBot, window_for: Callable[..., MainWindow]
+) -> None:
+    window = window_for(Role.PRACTITIONER)
+    open_child(qtbot, window, synthetic.AMELIA)
+    assert window.changes.record_decision.isVisible()
+
+    dialog = shortcut(qtbot, window, Qt.Key.Key_D)
+
+    assert isinstance(dialog, DecisionDialog)
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Amelia" in dialog.windowTitle() + shown
+    dialog.reject()
 
 
 def test_setting_an_indicator_by_keyboard_shows_the_reminder_and_queues_it(
@@ -204,7 +227,11 @@ def test_clearing_and_ending_my_own(qtbot: QtBot, window_for: Callable[..., Main
     make_change(qtbot, window, ending.accept)
     assert "(ended)" in tab.view.visible_text()
     # Ended: nothing more to change on it, and nothing to add (the rules count it).
-    assert offered(tab) == ["Add me as involved", "Pin to my caseload"]
+    assert offered(tab) == [
+        "Add me as involved",
+        "Pin to my caseload",
+        "Record an information-sharing decision",
+    ]
 
 
 def test_pinning_asks_for_a_reason_and_never_on_someone_elses_behalf(
@@ -223,7 +250,7 @@ def test_pinning_asks_for_a_reason_and_never_on_someone_elses_behalf(
     QTest.keyClick(dialog, Qt.Key.Key_3)
     make_change(qtbot, window, lambda: QTest.keyClick(dialog.focusWidget(), Qt.Key.Key_Return))
 
-    assert offered(tab) == ["Add me as involved", "Unpin"]
+    assert offered(tab) == ["Add me as involved", "Unpin", "Record an information-sharing decision"]
     pins = [i.mutation for i in outbox(qtbot, worker, session) if i.mutation is not None]
     assert [(type(m.payload), m.child_id) for m in pins] == [(Pin, synthetic.JOHN.index_id)]
     assert isinstance(pins[0].payload, Pin)
@@ -238,7 +265,11 @@ def test_pinning_asks_for_a_reason_and_never_on_someone_elses_behalf(
         window,
         lambda: QTest.keyClick(window.tabs.currentWidget(), Qt.Key.Key_U, CTRL_SHIFT),
     )
-    assert offered(tab) == ["Add me as involved", "Pin to my caseload"]
+    assert offered(tab) == [
+        "Add me as involved",
+        "Pin to my caseload",
+        "Record an information-sharing decision",
+    ]
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 0)
 
 
