@@ -45,32 +45,17 @@ from app.domain.records import (
     ConsentGiver,
     ContactDetails,
     Decision,
-    DecisionOutcome,
     HealthContact,
     Indicator,
     Involvement,
     ParentCarer,
     Setting,
-    SharingBasis,
 )
 from app.domain.services import default_catalogue
 from app.ui.banners import Banner, Tone
 from app.ui.caseload_model import format_date
+from app.ui.guidance.decision_view import DecisionsPanel
 from app.ui.sync_status import format_moment
-
-_OUTCOMES = {
-    DecisionOutcome.SHARE: "Share",
-    DecisionOutcome.DO_NOT_SHARE: "Do not share",
-    DecisionOutcome.CONSENT_WITHDRAWN: "Consent withdrawn",
-}
-_BASES = {
-    SharingBasis.EXPLICIT_CONSENT: "Explicit consent",
-    SharingBasis.IMPLIED_CONSENT: "Implied consent",
-    SharingBasis.PUBLIC_INTEREST: "No consent: public interest",
-    SharingBasis.LEGAL_OBLIGATION: "Legal obligation or court order",
-    SharingBasis.STATUTORY_DUTY: "Statutory duty",
-    SharingBasis.CRIME_AND_DISORDER_S115: "Crime and Disorder Act 1998, section 115",
-}
 
 
 def contact_text(contact: ContactDetails | None) -> str:
@@ -363,44 +348,8 @@ class RecordView(QScrollArea):
         if not decisions:
             return
         form = self._section("decisionsSection", self.tr("Information-sharing decisions"))
-        for decision in sorted(decisions, key=lambda d: d.decided_at, reverse=True):
-            box = QFrame()
-            box.setObjectName("decision")
-            box.setFrameShape(QFrame.Shape.StyledPanel)
-            inner = QFormLayout(box)
-            self._rows(
-                inner,
-                [
-                    (self.tr("Decision:"), self.tr(_OUTCOMES[decision.outcome])),
-                    (
-                        self.tr("Decided by:"),
-                        self.tr("{who} on {when}").format(
-                            who=decision.decided_by_name, when=_moment(decision.decided_at)
-                        ),
-                    ),
-                    (
-                        self.tr("Basis:"),
-                        None if decision.basis is None else self.tr(_BASES[decision.basis]),
-                    ),
-                    (self.tr("Consent from:"), decision.consent_from),
-                    (self.tr("Information:"), decision.information_shared),
-                    (self.tr("Shared with:"), decision.shared_with),
-                    (self.tr("Purpose:"), decision.purpose),
-                    (self.tr("Reasons:"), decision.reasons),
-                    (self.tr("Consulted:"), decision.consulted),
-                    (
-                        self.tr("Person told:"),
-                        None
-                        if decision.person_informed is None
-                        else (self.tr("Yes") if decision.person_informed else self.tr("No")),
-                    ),
-                    (
-                        self.tr("Review by:"),
-                        None if decision.review_date is None else format_date(decision.review_date),
-                    ),
-                ],
-            )
-            form.addRow(box)
+        # Each decision as recorded (golden rule 7), with the flowchart path on demand.
+        form.addRow(DecisionsPanel(decisions))
 
 
 def _emphasise(label: QLabel) -> None:

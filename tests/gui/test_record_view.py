@@ -5,9 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QListWidget, QPushButton
 from pytestqt.qtbot import QtBot
 
+from app.domain.flowcharts import load_flowchart
 from app.domain.policy import visible_record
 from app.domain.records import INDICATOR_REMINDER, ChildRecord
 from app.domain.roles import Role
@@ -122,3 +123,31 @@ def test_a_record_opened_from_the_cache_says_it_may_be_out_of_date(qtbot: QtBot)
     note = view.findChild(QLabel, "fromCacheNote")
     assert note is not None
     assert note.text().startswith("Opened offline, from the copy on this computer")
+
+
+def test_a_decision_made_with_a_flowchart_shows_its_path_on_demand(qtbot: QtBot) -> None:
+    walked = synthetic.AMELIA_WITH_DECISION.decisions[0].model_copy(
+        update={
+            "flowchart_id": "should-i-share",
+            "flowchart_version": load_flowchart("should-i-share").version,
+            "answers": (
+                ("purpose", "yes"),
+                ("identifiable", "yes"),
+                ("confidential", "yes"),
+                ("consent", "explicit"),
+            ),
+        }
+    )
+    record = synthetic.AMELIA_WITH_DECISION.model_copy(update={"decisions": (walked,)})
+    view = _view(qtbot, visible_record(synthetic.user(Role.ESSENTIAL), record))
+    button = view.findChild(QPushButton, "showPathButton")
+    assert button is not None
+    assert view.findChild(QListWidget, "pathSteps") is None
+
+    button.click()
+
+    steps = view.findChild(QListWidget, "pathSteps")
+    assert steps is not None
+    shown = [steps.item(i).text() for i in range(steps.count())]
+    assert len(shown) >= 4
+    assert any("confidential" in line.lower() for line in shown)
