@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from sqlalchemy import Engine, insert, select, text
 
 from app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, seal
 from app.domain.records import ChildRecord
+from app.embedded_index import free_loopback_port
 from server.audit.models import AuditRow
 from server.auth.models import UserRow
 from server.children.models import ChildRow, IndicatorRow, InvolvementRow
@@ -252,17 +252,10 @@ def _seed(url: str, today: date) -> tuple[list[Target], dict[str, float]]:
 # --- the service --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _service(url: str) -> Iterator[str]:
     """The real service in its own process, on a loopback port; stopped afterwards."""
-    port = _free_port()
+    port = free_loopback_port()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--database-url", url, "--port", str(port)],

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import IO
 import requests
 import uvicorn
 
+from app.embedded_index import free_loopback_port
 from server.app import create_app
 from server.auth import passwords
 from server.config import Settings
@@ -41,14 +41,6 @@ from server.migrate import upgrade
 ROOT = Path(__file__).resolve().parents[2]
 #: Cheap password hashing: the tests check behaviour, not hashing cost.
 CHEAP_PASSWORDS = {"password_time_cost": 1, "password_memory_kib": 1024}
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing is listening on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def seed_database(url: str, *, children: int = 0, seed: int = 2004, today: date) -> str:
@@ -89,7 +81,7 @@ class LiveServer:
     ) -> None:
         self.database_url = database_url
         self.log_path = log_path
-        self.port = port or free_port()
+        self.port = port or free_loopback_port()
         self.settings = dict(settings or {})
         #: ``(certificate, private key, CA bundle that verifies it)`` to serve HTTPS.
         self.tls = tls

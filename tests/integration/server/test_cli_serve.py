@@ -6,7 +6,6 @@ access log must keep the path only. Run as a real process, stopped through its h
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +13,14 @@ from pathlib import Path
 
 import requests
 
+from app.embedded_index import free_loopback_port
 from server import __version__
 
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_serve_migrates_serves_and_keeps_search_criteria_out_of_its_log(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_loopback_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
