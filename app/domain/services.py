@@ -5,7 +5,8 @@ substance misuse, non-A&E hospital care, abortion, family planning, sexual healt
 may add their details to the index only with informed, explicit consent — of the child if
 competent, otherwise of a person with parental responsibility. Lack of consent may be
 overridden only for genuine child-protection concerns, with a written justification, and
-every override is flagged for review.
+every override is flagged for review. When the child gave the consent, how their
+competence to give it was judged (Fraser/Gillick, seed 002) is recorded with it.
 
 The catalogue is data (``resources/services.json``) so an index manager can edit it; this
 module parses and validates it. Reading the bundled file is the domain's only contact with
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from app.domain.errors import DomainError, ValidationError
-from app.domain.records import ConsentBasis, InvolvementConsent
+from app.domain.records import ConsentBasis, ConsentGiver, InvolvementConsent
 
 #: A justification shorter than this cannot say what the child-protection concern is.
 MIN_OVERRIDE_JUSTIFICATION = 20
@@ -111,14 +112,7 @@ def check_involvement_consent(
             "parental responsibility, or under a child-protection override.",
         )
     if consent.basis is ConsentBasis.EXPLICIT_CONSENT:
-        if consent.given_by is None:
-            raise ValidationError(
-                "consent_giver_required",
-                "Say whose consent was given: the child's, or a person with parental "
-                "responsibility.",
-                field="consent.given_by",
-            )
-        return consent
+        return check_explicit_consent(consent)
     justification = (consent.justification or "").strip()
     if len(justification) < MIN_OVERRIDE_JUSTIFICATION:
         raise ValidationError(
@@ -128,3 +122,28 @@ def check_involvement_consent(
             field="consent.justification",
         )
     return consent.model_copy(update={"justification": justification, "flagged_for_review": True})
+
+
+def check_explicit_consent(consent: InvolvementConsent) -> InvolvementConsent:
+    """Whose consent, and — if the child's — how their competence was judged.
+
+    Seed 002: a child under 16 may consent only if judged to understand what is proposed
+    and its consequences; from 16 they are presumed competent, which is itself the
+    judgement to record. Either way the record says how the practitioner decided.
+    """
+    if consent.given_by is None:
+        raise ValidationError(
+            "consent_giver_required",
+            "Say whose consent was given: the child's, or a person with parental responsibility.",
+            field="consent.given_by",
+        )
+    judgement = (consent.competence_judgement or "").strip()
+    if consent.given_by is ConsentGiver.CHILD and not judgement:
+        raise ValidationError(
+            "competence_judgement_required",
+            "Say how you judged that the child understands and can consent "
+            "(for example their age, and that they understood the options and "
+            "consequences).",
+            field="consent.competence_judgement",
+        )
+    return consent.model_copy(update={"competence_judgement": judgement or None})

@@ -171,6 +171,22 @@ class Cache:
             found = caseload.rows(self._db(), index_id)
         return found[0] if found else None
 
+    def reread(self, index_ids: Iterable[str]) -> dict[str, tuple[ChildRecord, CaseloadRow]]:
+        """Records already open on screen, as a sync has left them; absent ones are gone.
+
+        Not an access: each was opened for a reason, and audited, when its tab opened;
+        this only keeps what is on show true to the copy on this computer.
+        """
+        found: dict[str, tuple[ChildRecord, CaseloadRow]] = {}
+        with map_errors():
+            connection = self._db()
+            for index_id in index_ids:
+                record = caseload.current_view(connection, index_id)
+                rows = caseload.rows(connection, index_id)
+                if record is not None and rows:
+                    found[index_id] = (record, rows[0])
+        return found
+
     def open_record(
         self,
         index_id: str,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -51,6 +52,8 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DomainError
 from app.domain.reasons import AccessReason
+from app.domain.records import ChildRecord
+from app.store.models import CaseloadRow
 from app.sync.engine import SyncReport, SyncStatus
 from app.ui import session as ops
 from app.ui.access_log_dialog import AccessLogDialog
@@ -79,7 +82,7 @@ from app.ui.rejected_dialog import RejectedDialog
 from app.ui.session import ChangeMade, LeaseState, OpenedRecord, Session, UiContext
 from app.ui.sign_in_prompt import SignInPrompt
 from app.ui.sync_runner import SESSION_ENDING_CODES, SyncRunner
-from app.ui.sync_status import StatusRelay, SyncStatusBar
+from app.ui.sync_status import StatusRelay, SyncStatusBar, format_moment
 from app.ui.tasks import CacheWorker
 
 log = logging.getLogger(__name__)
@@ -570,7 +573,9 @@ class MainWindow(QMainWindow):
             opened.row,
             from_cache=opened.source == "cache",
             actions=self.changes.actions,
+            decisions_recordable=self.changes.decisions_recordable(record, cached=bool(opened.row)),
         )
+        tab.withdraw_requested.connect(lambda decision: self.changes.ask_withdraw(tab, decision))
         position = self.tabs.addTab(tab, record.display_name)
         self.tabs.setCurrentIndex(position)
         self.changes.set_tab(tab)
@@ -650,6 +655,7 @@ class MainWindow(QMainWindow):
             log.info("sync done: %d upserted, %d removed", result.upserted, result.removed)
             if result.upserted or result.removed or result.resynced:
                 self.refresh()
+                self._reread_open_records()
             self.notices.show_lease(None)
             self.sync_finished.emit(result)
             return
@@ -662,6 +668,45 @@ class MainWindow(QMainWindow):
             self._session_failed(result)
         elif result.code in ("wrong_account",):
             report(result, parent=self)
+
+    def _reread_open_records(self) -> None:
+        """Show open cached records as the sync left them; close those it took away."""
+        cached = {tab.record.index_id: tab for tab in self.record_tabs() if tab.cached}
+        if not cached:
+            return
+        session = self.session
+        (
+            self._worker.task(lambda: ops.reread_open(session, list(cached)), owner=self)
+            .success(lambda found: self._show_reread(cached, found))
+            .failure(lambda error: report(error, parent=self))
+            .start()
+        )
+
+    def _show_reread(
+        self,
+        tabs: dict[str, RecordTab],
+        found: dict[str, tuple[ChildRecord, CaseloadRow]],
+    ) -> None:
+        closed: list[str] = []
+        for index_id, tab in tabs.items():
+            if not shiboken6.isValid(tab) or self.tabs.indexOf(tab) < 0:
+                continue
+            if index_id not in found:
+                closed.append(tab.record.display_name)
+                self.close_tab(self.tabs.indexOf(tab))
+                continue
+            record, row = found[index_id]
+            tab.row = row
+            if record != tab.record:
+                tab.show_record(record, row)
+                tab.show_note(
+                    self.tr("Updated by the sync at {time}.").format(
+                        time=format_moment(self._context.clock())
+                    )
+                )
+        if closed:
+            self.notices.show_closed(closed)
+        self.changes.refresh()
 
     def _session_failed(self, error: object) -> None:
         """The index has ended this session and the offline copy is gone: say so, once."""

@@ -1,12 +1,14 @@
 """The main window's notices: what needs the user, above the tabs, until it is dealt with.
 
-Three, each a banner that says in words what happened and offers the way to deal with it
+Four, each a banner that says in words what happened and offers the way to deal with it
 (a button, with the keyboard shortcut of the same action in its tooltip):
 
 * **the offline lease has run out** — cached records cannot be opened until the user
   signs in (:mod:`app.ui.explanations`);
 * **changes need the user** — conflicts to resolve, changes the index refused;
-* **the network is back** while the session is offline — signing in would sync.
+* **the network is back** while the session is offline — signing in would sync;
+* **open records were closed** because a sync took them out of the copy on this
+  computer (the child left the caseload, was shielded, or reached the retention age).
 
 Each hides itself once there is nothing to say.
 """
@@ -89,7 +91,17 @@ class Notices(QWidget):
         )
         _with_buttons(self.network, self.network_sign_in)
 
-        for banner in (self.lease, self.attention, self.network):
+        self.closed = Banner("", Tone.NOTICE, name="closedRecordsNotice")
+        self.dismiss_closed = _button(
+            self.tr("&Dismiss"),
+            "dismissClosedButton",
+            self.tr("Dismiss the notice of closed records"),
+            self.tr("Dismiss this notice"),
+        )
+        self.dismiss_closed.clicked.connect(lambda: self.closed.setVisible(False))
+        _with_buttons(self.closed, self.dismiss_closed)
+
+        for banner in (self.lease, self.attention, self.network, self.closed):
             banner.setVisible(False)
             layout.addWidget(banner)
 
@@ -128,3 +140,20 @@ class Notices(QWidget):
     def show_network_back(self, *, back: bool) -> None:
         """Say the network is back and signing in would sync (or stop saying it)."""
         self.network.setVisible(back)
+
+    def show_closed(self, names: list[str]) -> None:
+        """Say which open records a sync closed, and why they could not stay open."""
+        text = (
+            self.tr(
+                "The last sync took {names} out of the copy on this computer, so the record "
+                "was closed. To see it again, search the index and open it with a reason."
+            )
+            if len(names) == 1
+            else self.tr(
+                "The last sync took {names} out of the copy on this computer, so their "
+                "records were closed. To see one again, search the index and open it with "
+                "a reason."
+            )
+        )
+        self.closed.set_text(text.format(names=", ".join(names)))
+        self.closed.setVisible(True)

@@ -1,15 +1,17 @@
 """The changes a user can make to the record on show, as window actions (PRODUCT.md §1–§2).
 
 :class:`RecordChanges` owns the *Record* menu's change actions — add me as involved,
-end my involvement, set an indicator, clear my indicator, pin, unpin — each with a
-keyboard shortcut and a button on the record's tab. Only the changes the rules allow for
-the record on show are offered (:func:`app.ui.action_offers.offers_for`); the others are
-hidden, not merely disabled. Each opens its dialog (pinning reuses the reason dialog:
-a reason for access is needed, as for opening), and the payload the dialog returns is
-made into a change on the cache worker (``ops.make_change``): through
-``Cache.apply_local_change`` for a cached record — record, outbox and audit entry in one
-transaction — then :attr:`RecordChanges.changed` asks the window to refresh its list and
-sync in the background.
+end my involvement, set an indicator, clear my indicator, pin, unpin, record a
+decision — each with a keyboard shortcut and a button on the record's tab, and the
+*Consent withdrawn…* button of each decision resting on consent. Only the changes the
+rules allow for the record on show are offered (:func:`app.ui.action_offers.offers_for`);
+the others are hidden, not merely disabled. Each opens its dialog (pinning reuses the
+reason dialog: a reason for access is needed, as for opening; a sensitive service walks
+the consent chart before the details), and the payload the dialog returns is made into
+a change on the cache worker (``ops.make_change``): through ``Cache.apply_local_change``
+for a cached record — record, outbox and audit entry in one transaction — then
+:attr:`RecordChanges.changed` asks the window to refresh its list and sync in the
+background.
 """
 
 from __future__ import annotations
@@ -24,15 +26,18 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from app.domain.changes import MutationPayload, Pin, Unpin
 from app.domain.errors import DomainError
+from app.domain.flowcharts import OutcomeDecision
 from app.domain.policy import Action, permit
 from app.domain.reasons import AccessReason
+from app.domain.records import ChildRecord, Decision, InvolvementConsent
 from app.domain.services import default_catalogue
 from app.ui import session as ops
 from app.ui.action_offers import NOTHING, offers_for
 from app.ui.caseload_model import format_date
 from app.ui.change_dialog import ChangeDialog
 from app.ui.errors import report
-from app.ui.guidance.decision_dialog import DecisionDialog
+from app.ui.guidance.consent_step import ConsentStepDialog
+from app.ui.guidance.decision_dialog import DecisionDialog, WithdrawConsentDialog
 from app.ui.guidance.saving import DecisionSaver, SavedDecision
 from app.ui.indicator_dialogs import ClearIndicatorDialog, SetIndicatorDialog
 from app.ui.involvement_dialogs import AddInvolvementDialog, EndInvolvementDialog
@@ -41,6 +46,11 @@ from app.ui.record_tab import RecordTab
 from app.ui.session import ChangeMade, Session, UiContext
 from app.ui.sync_runner import SESSION_ENDING_CODES
 from app.ui.tasks import CacheWorker
+
+#: The outcomes of chart 4 after which the details of the involvement are asked for.
+CONSENT_OUTCOMES_THAT_ADD = frozenset(
+    {OutcomeDecision.RECORD_WITH_CONSENT, OutcomeDecision.RECORD_WITH_OVERRIDE}
+)
 
 
 def child_label(tab: RecordTab) -> str:
@@ -171,11 +181,19 @@ class RecordChanges(QObject):
             action.setEnabled(offered)
 
     def _decision_offered(self, tab: RecordTab | None) -> bool:
+        if tab is None:
+            return False
+        offered = self.decisions_recordable(tab.record, cached=tab.cached)
+        tab.allow_decisions(offered)
+        return offered
+
+    def decisions_recordable(self, record: ChildRecord, *, cached: bool) -> bool:
+        """True if the user may record decisions (and withdrawals) on ``record`` here."""
         # Decisions are saved to the copy on this computer, then synced (golden rule 7).
         actor = ops.acting_user(self._session)
-        if tab is None or not tab.cached or actor is None:
+        if not cached or actor is None:
             return False
-        return permit(actor, Action.RECORD_DECISION, today=self._today(), record=tab.record).allowed
+        return permit(actor, Action.RECORD_DECISION, today=self._today(), record=record).allowed
 
     # -- asking ---------------------------------------------------------------------------
 
@@ -189,6 +207,23 @@ class RecordChanges(QObject):
             self._worker, self._session.cache, actor=actor, child_id=tab.record.index_id
         )
         dialog = DecisionDialog(saver, child_label=child_label(tab), parent=self._window)
+        dialog.decision_saved.connect(lambda saved: self._decision_saved(tab, saved))
+        self._open(dialog)
+
+    def ask_withdraw(self, tab: RecordTab, decision: Decision) -> None:
+        """Record that the consent ``decision`` rested on has been withdrawn."""
+        actor = ops.acting_user(self._session)
+        if (
+            not shiboken6.isValid(tab)
+            or self.dialog is not None
+            or actor is None
+            or not self._decision_offered(tab)
+        ):
+            return
+        saver = DecisionSaver(
+            self._worker, self._session.cache, actor=actor, child_id=tab.record.index_id
+        )
+        dialog = WithdrawConsentDialog(saver, decision, tab.record.decisions, parent=self._window)
         dialog.decision_saved.connect(lambda saved: self._decision_saved(tab, saved))
         self._open(dialog)
 
@@ -207,12 +242,46 @@ class RecordChanges(QObject):
         return tab
 
     def ask_add(self) -> None:
-        """Ask for the details (and, for a sensitive service, the consent first)."""
+        """Ask for the details; for a sensitive service, walk the consent chart first."""
         tab = self._current()
         user = ops.acting_user(self._session)
         if tab is None or user is None or not tab.offers.add_involvement:
             return
         assert user.service_code is not None
+        service = default_catalogue().get(user.service_code)
+        if not service.sensitive:
+            self._ask_details(tab, None)
+            return
+        consent_step = ConsentStepDialog(
+            service_name=service.name, today=self._today(), parent=self._window
+        )
+        consent_step.consent_given.connect(lambda consent: self._ask_details(tab, consent))
+        consent_step.accepted.connect(lambda: self._consent_settled(tab, consent_step.outcome))
+        self._open(consent_step)
+
+    def _consent_settled(self, tab: RecordTab, outcome: OutcomeDecision | None) -> None:
+        """Say so on the tab when chart 4 ended without adding the involvement."""
+        if not shiboken6.isValid(tab) or outcome in CONSENT_OUTCOMES_THAT_ADD:
+            return
+        if outcome is OutcomeDecision.DO_NOT_RECORD:
+            tab.show_note(
+                self.tr(
+                    "Your details were not added: without consent, and with no "
+                    "child-protection concern, your involvement is not recorded on the index."
+                )
+            )
+        else:
+            tab.show_note(
+                self.tr(
+                    "Your details were not added. Ask for consent first, then add yourself "
+                    "as involved with the answer."
+                )
+            )
+
+    def _ask_details(self, tab: RecordTab, consent: InvolvementConsent | None) -> None:
+        user = ops.acting_user(self._session)
+        if not shiboken6.isValid(tab) or user is None or user.service_code is None:
+            return
         profile = self._session.user
         dialog = AddInvolvementDialog(
             child_label(tab),
@@ -220,6 +289,7 @@ class RecordChanges(QObject):
             default_catalogue().get(user.service_code),
             job_title=profile.job_title if profile is not None else "",
             today=self._today(),
+            consent=consent,
             parent=self._window,
         )
         self._show(dialog, tab)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -41,8 +41,6 @@ from app.domain.records import (
     INDICATOR_LABELS,
     INDICATOR_REMINDER,
     ChildRecord,
-    ConsentBasis,
-    ConsentGiver,
     ContactDetails,
     Decision,
     HealthContact,
@@ -54,6 +52,7 @@ from app.domain.records import (
 from app.domain.services import default_catalogue
 from app.ui.banners import Banner, Tone
 from app.ui.caseload_model import format_date
+from app.ui.consent_words import describe_consent
 from app.ui.guidance.decision_view import DecisionsPanel
 from app.ui.sync_status import format_moment
 
@@ -84,11 +83,20 @@ def _value(text: str) -> QLabel:
 class RecordView(QScrollArea):
     """One opened record, read-only."""
 
+    #: *Consent withdrawn…* was pressed on this decision (offered with ``can_record_decisions``).
+    withdraw_requested = Signal(object)
+
     def __init__(
-        self, record: ChildRecord, *, from_cache: bool = False, parent: QWidget | None = None
+        self,
+        record: ChildRecord,
+        *,
+        from_cache: bool = False,
+        can_record_decisions: bool = False,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.record = record
+        self._can_record_decisions = can_record_decisions
         self.setObjectName("recordView")
         self.setAccessibleName(self.tr("Record of {child}").format(child=record.display_name))
         self.setWidgetResizable(True)
@@ -320,22 +328,7 @@ class RecordView(QScrollArea):
     def _consent_text(self, involvement: Involvement) -> str:
         consent = involvement.consent
         assert consent is not None
-        recorded = format_date(consent.recorded_on)
-        if consent.basis == ConsentBasis.EXPLICIT_CONSENT:
-            who = (
-                self.tr("the child")
-                if consent.given_by == ConsentGiver.CHILD
-                else self.tr("a person with parental responsibility")
-            )
-            return self.tr("Recorded with the explicit consent of {who} on {date}.").format(
-                who=who, date=recorded
-            )
-        text = self.tr(
-            "Recorded without consent because of a child-protection concern, on {date}."
-        ).format(date=recorded)
-        if consent.flagged_for_review:
-            text += " " + self.tr("Flagged for review.")
-        return text
+        return describe_consent(consent)
 
     def _indicator_text(self, indicator: Indicator) -> str:
         return self.tr("Indicator: {kind} — set by {who} on {when}").format(
@@ -349,7 +342,9 @@ class RecordView(QScrollArea):
             return
         form = self._section("decisionsSection", self.tr("Information-sharing decisions"))
         # Each decision as recorded (golden rule 7), with the flowchart path on demand.
-        form.addRow(DecisionsPanel(decisions))
+        panel = DecisionsPanel(decisions, can_record=self._can_record_decisions)
+        panel.withdraw_requested.connect(self.withdraw_requested)
+        form.addRow(panel)
 
 
 def _emphasise(label: QLabel) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -444,6 +444,13 @@ def open_record(
         now=context.clock(),
     )
     return OpenedRecord(record=record, source="cache", row=session.cache.caseload_row(index_id))
+
+
+def reread_open(
+    session: Session, index_ids: Iterable[str]
+) -> dict[str, tuple[ChildRecord, CaseloadRow]]:
+    """The open records still in the cache, as the last sync left them (no new access)."""
+    return session.cache.reread(index_ids)
 
 
 # -- changes --------------------------------------------------------------------------------

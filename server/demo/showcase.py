@@ -120,6 +120,11 @@ def showcase_children(*, cast: Cast, today: date, taken_nhs: set[str]) -> dict[s
                 consent=InvolvementConsent(
                     basis=ConsentBasis.EXPLICIT_CONSENT,
                     given_by=ConsentGiver.CHILD,
+                    competence_judgement=(
+                        "Judged Gillick competent at 13: explained back what the index "
+                        "holds, who may see that CAMHS is involved, and that he can "
+                        "withdraw his consent."
+                    ),
                     recorded_on=started,
                 ),
             ),

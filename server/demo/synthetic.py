@@ -95,6 +95,11 @@ _OVERRIDE_JUSTIFICATIONS = (
     "Child protection enquiry under way; seeking consent would prejudice the investigation.",
     "Concern of sexual exploitation; asking would alert the person suspected of harm.",
 )
+_COMPETENCE_CHECKS = (
+    "understood what the index holds and who may see it",
+    "weighed up the options and explained them back",
+    "understood that they can withdraw consent at any time",
+)
 _SHIELD_REASONS = (
     "Whereabouts must be protected: the family is living in a refuge.",
     "A court order restricts disclosure of the child's address.",
@@ -366,5 +371,13 @@ class _Child:
         return InvolvementConsent(
             basis=ConsentBasis.EXPLICIT_CONSENT,
             given_by=ConsentGiver.CHILD if competent else ConsentGiver.PARENTAL_RESPONSIBILITY,
+            competence_judgement=_competence(age, rng) if competent else None,
             recorded_on=recorded_on,
         )
+
+
+def _competence(age: int, rng: random.Random) -> str:
+    """How a child's competence to consent was judged (Fraser/Gillick; seed 002)."""
+    if age >= 16:
+        return f"Aged {age}: presumed competent to consent."
+    return f"Judged Gillick competent at {age}: {rng.choice(_COMPETENCE_CHECKS)}."

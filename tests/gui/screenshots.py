@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QWidget
 from app.domain.changes import Change, ChangesPage, SetIndicator
 from app.domain.policy import SearchResult, visible_record
 from app.domain.reasons import ReasonCode
-from app.domain.records import IndicatorKind
+from app.domain.records import ConsentBasis, IndicatorKind, InvolvementConsent
 from app.domain.roles import Role
 from app.domain.services import default_catalogue
 from app.domain.session import DevicePolicy
@@ -53,6 +53,7 @@ from app.ui.signin import SignInWindow
 from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
 from tests.gui import arrange, synthetic
+from tests.gui.live_screenshots import render_live
 
 T = TypeVar("T")
 
@@ -121,7 +122,11 @@ def _save(widget: QWidget, folder: Path, name: str) -> Path:
 
 
 def render_all(folder: Path = DEFAULT_FOLDER) -> list[Path]:
-    """Render every screen into ``folder``; return the files written."""
+    """Render every screen into ``folder``; return the files written.
+
+    The showcase records are rendered last, as the index seeded with the demo data sends
+    them to each role (:mod:`tests.gui.live_screenshots`).
+    """
     application = create_application(["everychild-screenshots"])
     # Under pytest the application is the test session's: its look is put back after.
     previous_sheet = application.styleSheet()
@@ -135,7 +140,7 @@ def render_all(folder: Path = DEFAULT_FOLDER) -> list[Path]:
         )
         worker = CacheWorker()
         try:
-            return _render(context, worker, folder)
+            return _render(context, worker, folder) + render_live(folder, worker)
         finally:
             worker.stop()
             application.setStyleSheet(previous_sheet)
@@ -337,12 +342,16 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
         default_catalogue().get("camhs"),
         job_title="CAMHS clinician",
         today=today,
+        # What walking the consent chart (tests/gui/guidance/screenshots.py) hands on.
+        consent=InvolvementConsent(
+            basis=ConsentBasis.CHILD_PROTECTION_OVERRIDE,
+            recorded_on=today,
+            justification="Disclosed risk at home; strategy discussion held today.",
+            flagged_for_review=True,
+        ),
         parent=main,
     )
     consent.show()
-    assert consent.consent_step is not None
-    consent.consent_step.choose("override")
-    consent.consent_step.justification.setPlainText("Disclosed risk at home")
     consent.adjustSize()
     written.append(_save(consent, folder, "add-involvement-consent"))
     consent.close()

@@ -185,7 +185,7 @@ AMELIA_WITH_DECISION = AMELIA.model_copy(
     update={
         "decisions": (
             Decision(
-                id="dec-1",
+                id="decision-amelia-1",
                 decided_by="user-sam",
                 decided_by_name="Sam Okafor",
                 decided_at=SET_AT + timedelta(days=2),
@@ -221,6 +221,7 @@ LEO = child(
             consent=InvolvementConsent(
                 basis=ConsentBasis.EXPLICIT_CONSENT,
                 given_by=ConsentGiver.CHILD,
+                competence_judgement="Judged Gillick competent: understood who would see it.",
                 recorded_on=date(2026, 7, 24),
             ),
         ),

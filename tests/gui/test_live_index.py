@@ -3,7 +3,10 @@
 One index process (``tests/support/live_server.py``) serves this module, seeded with the
 demo users and showcase children. The client signs in through its window, syncs its
 caseload, opens Amelia Hart for a reason, and the index's own audit trail is read back;
-each refusal at sign-in is shown in the user's words.
+each refusal at sign-in is shown in the user's words. The showcase records are seen as each
+role sees them: Leo Marsh's CAMHS involvement only by essential staff (a viewer, who finds
+him with the search of the whole index, is told only that more exists), and Ruby Stone's
+shielded record reduced to who she is.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from app.store.device_secret import EphemeralSecretStore
 from app.store.errors import MESSAGES as STORE_MESSAGES
 from app.store.errors import StoreError
 from app.ui.application import ClientController
-from app.ui.caseload_model import Column
+from app.ui.caseload_model import Column, format_date
 from app.ui.main_window import MainWindow
+from app.ui.record_view import RecordView
 from app.ui.session import UiContext
 from app.ui.signin import SignInWindow
 from server.audit.models import AuditRow
@@ -229,6 +233,184 @@ def test_no_secure_keyring_fails_closed_with_how_to_fix_it(
         assert window.profiles.rowCount() == 0
     finally:
         controller.quit()
+
+
+#: The showcase children in the caseload of the social worker ``demo-essential``.
+SHOWCASE = {"Hart, Amelia", "Marsh, Leo", "Stone, Ruby", "Field, Noah"}
+
+
+def signed_in(
+    qtbot: QtBot, controller: ClientController, username: str, *, listing: set[str]
+) -> MainWindow:
+    """Sign in as a demo user through the window; return the main window once synced.
+
+    ``listing``: children the caseload must list by then (the list is refreshed after
+    the sync, on the worker).
+    """
+    window = controller.start()
+    with qtbot.waitSignal(controller.session_started, timeout=30_000) as started:
+        first_sign_in(qtbot, window, username, DEMO_PASSWORD)
+    assert started.args is not None
+    main: MainWindow = started.args[0]
+    qtbot.waitUntil(
+        lambda: main.status_bar.last_sync_label.text().startswith("Last synced "),
+        timeout=30_000,
+    )
+    qtbot.waitUntil(lambda: not main.syncing, timeout=30_000)
+    qtbot.waitUntil(lambda: listing <= set(caseload_names(main)), timeout=30_000)
+    return main
+
+
+def caseload_names(main: MainWindow) -> list[str]:
+    return [main.proxy.index(r, Column.NAME).data() for r in range(main.proxy.rowCount())]
+
+
+def open_from_caseload(qtbot: QtBot, main: MainWindow, name: str) -> RecordView:
+    """Open a child listed in the caseload, giving "providing a service" as the reason."""
+    main.tabs.setCurrentIndex(0)
+    main.table.setCurrentIndex(main.proxy.index(caseload_names(main).index(name), 0))
+    main.open_selected()
+    dialog = main.reason_dialog
+    assert dialog is not None
+    QTest.keyClick(dialog, Qt.Key.Key_1)
+    with qtbot.waitSignal(main.record_opened, timeout=20_000) as opened:
+        QTest.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args is not None
+    view: RecordView = opened.args[0]
+    return view
+
+
+def audited_opens(index_db: Sessions, username: str, child_id: str) -> list[AuditRow]:
+    with index_db() as session:
+        return list(
+            session.scalars(
+                select(AuditRow).where(
+                    AuditRow.action == "open",
+                    AuditRow.child_id == child_id,
+                    AuditRow.actor_id == user_id(index_db, username),
+                )
+            )
+        )
+
+
+#: Whatever would tell a viewer about Leo Marsh's CAMHS involvement: the service, the
+#: clinician, their organisation and the consent recorded for it.
+LEO_CAMHS_WORDS = (
+    "CAMHS",
+    "Child and adolescent mental health",
+    "mental health",
+    "sensitive service",
+    "Omar Reid",
+    "Downland",
+    "explicit consent",
+)
+RESTRICTED_WORDS = "Further information exists — contact essential staff."
+VIEWER_REASON = "Leo's father is registering him at Harbour Surgery"
+
+
+def test_a_viewer_finds_leo_marsh_in_the_index_and_is_told_only_that_more_exists(
+    qtbot: QtBot, controller: ClientController, index_db: Sessions
+) -> None:
+    main = signed_in(qtbot, controller, "demo-viewer", listing=set())
+    # A receptionist has no caseload: Leo can only be found by searching the index.
+    assert caseload_names(main) == []
+
+    main.focus_online_search()
+    page = main.online_page
+    assert main.tabs.currentWidget() is page
+    QTest.keyClicks(page.fields["family_name"], "Marsh")
+    QTest.keyClicks(page.fields["date_of_birth"], "02/07/2012")
+    with qtbot.waitSignal(page.results_shown, timeout=20_000) as shown:
+        QTest.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
+    assert shown.args == [1]
+    assert page.count_label.text() == "1 child found"
+    found = [page.model.index(0, column).data() for column in range(page.model.columnCount())]
+    assert found == ["Marsh, Leo", format_date(date(2012, 7, 2)), "male", "Lewes", "BN7", ""]
+
+    QTest.keyClick(page.table, Qt.Key.Key_Return)
+    dialog = main.reason_dialog
+    assert dialog is not None
+    heading = dialog.findChild(QLabel, "reasonHeading")
+    assert heading is not None
+    assert heading.text() == "You are about to open the record of Leo Marsh, born 2 July 2012."
+    QTest.keyClick(dialog, Qt.Key.Key_3)
+    QTest.keyClicks(dialog.reason_text, VIEWER_REASON)
+    with qtbot.waitSignal(main.record_opened, timeout=20_000) as opened:
+        QTest.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args is not None
+    view: RecordView = opened.args[0]
+    assert view.record.display_name == "Leo Marsh"
+    assert main.record_views() == [view]
+    assert main.tabs.tabText(main.tabs.currentIndex()) == "Leo Marsh"
+    assert view.findChild(QLabel, "fromCacheNote") is None
+
+    text = view.visible_text()
+    assert RESTRICTED_WORDS in text
+    assert "Downs Academy" in text
+    assert "Sam Okafor — Social worker, Brighton and Hove Children's Services" in text
+    for word in LEO_CAMHS_WORDS:
+        assert word.casefold() not in text.casefold(), word
+
+    opens = audited_opens(index_db, "demo-viewer", view.record.index_id)
+    assert [(row.reason_code, row.reason_text, row.on_behalf_of) for row in opens] == [
+        (ReasonCode.IDENTIFY_INVOLVED.value, VIEWER_REASON, None)
+    ]
+    with index_db() as session:
+        searches = session.scalars(
+            select(AuditRow.action).where(
+                AuditRow.action == "search", AuditRow.actor_id == user_id(index_db, "demo-viewer")
+            )
+        ).all()
+    assert searches == ["search"]
+
+
+def test_essential_staff_open_leo_marsh_from_their_caseload_and_see_camhs(
+    qtbot: QtBot, controller: ClientController, index_db: Sessions
+) -> None:
+    main = signed_in(qtbot, controller, "demo-essential", listing=SHOWCASE)
+
+    view = open_from_caseload(qtbot, main, "Marsh, Leo")
+    assert view.record.display_name == "Leo Marsh"
+    text = view.visible_text()
+    assert "Omar Reid — CAMHS clinician, Downland CAMHS" in text
+    assert "Service: Child and adolescent mental health (sensitive service)" in text
+    assert "Recorded with the explicit consent of the child on " in text
+    assert "Further information exists" not in text
+    assert view.findChild(QLabel, "restrictedBannerText") is None
+
+    opens = audited_opens(index_db, "demo-essential", view.record.index_id)
+    assert [(row.reason_code, row.on_behalf_of) for row in opens] == [
+        (ReasonCode.SERVICE_PROVISION.value, None)
+    ]
+
+
+def test_a_shielded_record_shows_only_who_the_child_is(
+    qtbot: QtBot, controller: ClientController
+) -> None:
+    main = signed_in(qtbot, controller, "demo-essential", listing=SHOWCASE)
+    view = open_from_caseload(qtbot, main, "Stone, Ruby")
+    text = view.visible_text()
+    assert text.startswith("Ruby Stone\nBorn 20 November 2010 · Index id ")
+    assert (
+        "This record is shielded: only the child's name, date of birth, index id and the "
+        "names of parents and carers are shown." in text
+    )
+    assert "Clare Stone" in text
+    # Nothing that could lead to where she lives, nor who works with her, nor why.
+    for hidden in (
+        "Mill Road",
+        "Hove",
+        "BN3",
+        "Westdene",
+        "Parkside",
+        "Sam Okafor",
+        "refuge",
+        "Reason:",
+        "female",
+        "Mother",
+    ):
+        assert hidden not in text, hidden
+    assert view.sections() == ["identitySection", "parentsSection"]
 
 
 def _make_user(

@@ -529,3 +529,43 @@ def test_when_the_index_cannot_be_reached_sync_tries_again_later_and_when_it_ret
         main.runner.network_is_back()
     assert main.runner.retry_seconds == 0
     assert main.status_bar.state_label.text() == "Online"
+
+
+def test_open_records_follow_the_sync_and_one_it_takes_away_is_closed_with_a_notice(
+    qtbot: QtBot, controller: ClientController, world: World, tmp_path: Path
+) -> None:
+    staff = world.staff(Role.PRACTITIONER)
+    stays, leaves = world.children(staff, 2)
+    main = first_sign_in(qtbot, controller, staff)
+    stays_name, leaves_name = display(world, stays), display(world, leaves)
+    qtbot.waitUntil(lambda: {stays_name, leaves_name} <= set(listed(main)), timeout=WAIT)
+    leaving = open_record(qtbot, main, leaves_name, Qt.Key.Key_1)
+    staying = open_record(qtbot, main, stays_name, Qt.Key.Key_1)
+    assert "Indicator:" not in staying.view.visible_text()
+    leaving_record = leaving.record.display_name
+
+    # On the practitioner's other computer: an indicator on one child, and their
+    # involvement with the other ended — so that child leaves this computer's copy.
+    other = make_device(staff, world.server_url, tmp_path / "other-computer")
+    try:
+        other.engine.sync_now()
+        other.set_indicator(stays)
+        other.end_involvement(leaves)
+        other.engine.sync_now()
+    finally:
+        other.close()
+
+    sync(qtbot, main)
+
+    qtbot.waitUntil(lambda: "Indicator:" in staying.view.visible_text(), timeout=WAIT)
+    assert staying.note.text.startswith("Updated by the sync at ")
+    assert not staying.note.isHidden()
+    open_now = [tab.record.display_name for tab in main.record_tabs()]
+    assert open_now == [staying.record.display_name]
+    assert main.notices.closed.isVisible()
+    assert main.notices.closed.text.startswith(
+        f"The last sync took {leaving_record} out of the copy on this computer"
+    )
+    assert leaves_name not in listed(main)
+    main.notices.dismiss_closed.click()
+    assert not main.notices.closed.isVisible()

@@ -12,17 +12,25 @@ from collections.abc import Callable, Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.domain.audit import AuditAction
-from app.domain.changes import AddInvolvement, Pin, SetIndicator
+from app.domain.changes import AddInvolvement, Pin, RecordDecision, SetIndicator
 from app.domain.reasons import ReasonCode
-from app.domain.records import INDICATOR_REMINDER, ChildRecord, IndicatorKind
+from app.domain.records import (
+    INDICATOR_REMINDER,
+    ChildRecord,
+    ConsentGiver,
+    DecisionOutcome,
+    IndicatorKind,
+)
 from app.domain.roles import Role
 from app.store.models import OutboxItem, OutboxKind
-from app.ui.caseload_model import Column, Show
-from app.ui.guidance.decision_dialog import DecisionDialog
+from app.ui.caseload_model import Column, Show, format_date
+from app.ui.guidance.consent_step import ConsentStepDialog
+from app.ui.guidance.decision_dialog import DecisionDialog, WithdrawConsentDialog
+from app.ui.guidance.decision_view import DecisionCard
 from app.ui.indicator_dialogs import ClearIndicatorDialog, SetIndicatorDialog
 from app.ui.involvement_dialogs import AddInvolvementDialog, EndInvolvementDialog
 from app.ui.main_window import MainWindow
@@ -32,7 +40,7 @@ from app.ui.session import Session, UiContext
 from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
 from tests.gui import synthetic
-from tests.gui.conftest import run_on, utcnow
+from tests.gui.conftest import page, run_on, utcnow
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -175,6 +183,47 @@ def test_a_practitioner_records_a_decision_from_the_record_by_keyboard(
     dialog.reject()
 
 
+def _with_a_consented_decision(qtbot: QtBot, worker: CacheWorker, session: Session) -> None:
+    """Amelia's cached record now holds a decision made with her mother's consent."""
+    run_on(
+        qtbot,
+        worker,
+        lambda: session.cache.store_page(page([synthetic.AMELIA_WITH_DECISION]), now=utcnow()),
+    )
+
+
+def test_consent_withdrawn_is_recorded_from_the_decision_on_the_record(
+    qtbot: QtBot, window_for: Callable[..., MainWindow], worker: CacheWorker, session: Session
+) -> None:
+    _with_a_consented_decision(qtbot, worker, session)
+    window = window_for(Role.PRACTITIONER)
+    tab = open_child(qtbot, window, synthetic.AMELIA)
+    [card] = tab.view.findChildren(DecisionCard)
+    assert card.withdraw_button is not None
+    assert card.withdraw_button.isVisible()
+
+    with qtbot.waitSignal(window.dialog_opened, timeout=15_000) as opened:
+        card.withdraw_button.click()
+    assert opened.args is not None
+    dialog = opened.args[0]
+    assert isinstance(dialog, WithdrawConsentDialog)
+    assert dialog.withdrawn_by.text() == "Laurel Hartwell (mother)"
+    dialog.save()
+    assert dialog.problem_text() != ""  # what was said and done is needed
+    dialog.reasons.setPlainText("Mother phoned: no more sharing with school. Told the school.")
+    make_change(qtbot, window, dialog.save)
+
+    assert "Consent withdrawn on " in tab.view.visible_text()
+    cards = {card.decision.outcome: card for card in tab.view.findChildren(DecisionCard)}
+    assert set(cards) == {DecisionOutcome.SHARE, DecisionOutcome.CONSENT_WITHDRAWN}
+    # The decision stays as it was made, and its consent can be withdrawn only once.
+    assert cards[DecisionOutcome.SHARE].withdraw_button is None
+    [withdrawal] = [i.mutation for i in outbox(qtbot, worker, session) if i.mutation is not None]
+    assert isinstance(withdrawal.payload, RecordDecision)
+    assert withdrawal.payload.withdraws == "decision-amelia-1"
+    assert withdrawal.payload.outcome is DecisionOutcome.CONSENT_WITHDRAWN
+
+
 def test_setting_an_indicator_by_keyboard_shows_the_reminder_and_queues_it(
     qtbot: QtBot, window_for: Callable[..., MainWindow], worker: CacheWorker, session: Session
 ) -> None:
@@ -273,33 +322,53 @@ def test_pinning_asks_for_a_reason_and_never_on_someone_elses_behalf(
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 0)
 
 
-def test_a_sensitive_service_needs_consent_before_the_details(
+def press_keys(qtbot: QtBot, dialog: QDialog, *keys: Qt.Key | str) -> None:
+    """Type into whatever has the focus in ``dialog``: keys, or text."""
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    for key in keys:
+        target = QApplication.focusWidget()
+        assert target is not None
+        assert dialog.isAncestorOf(target), target
+        if isinstance(key, str):
+            QTest.keyClicks(target, key)
+        else:
+            QTest.keyClick(target, key)
+
+
+def test_a_sensitive_service_walks_the_consent_chart_before_the_details(
     qtbot: QtBot, window_for: Callable[..., MainWindow], worker: CacheWorker, session: Session
 ) -> None:
     window = window_for(Role.PRACTITIONER, service_code="camhs")
     tab = open_child(qtbot, window, synthetic.JOHN)
-    dialog = shortcut(qtbot, window, Qt.Key.Key_N)
-    assert isinstance(dialog, AddInvolvementDialog)
-    assert dialog.on_consent_step
-    assert dialog.step_label.text() == "Step 1 of 2: consent"
-    assert not dialog.next_button.isEnabled()
-    assert dialog.problem_text() == ""
-    QTest.keyClick(dialog, Qt.Key.Key_3)
-    assert dialog.consent_step is not None
-    justification = dialog.consent_step.justification
-    assert justification.isEnabled()
-    QTest.keyClicks(justification, "Risk at home")
-    assert dialog.problem_text() == (
+    consent_step = shortcut(qtbot, window, Qt.Key.Key_N)
+    assert isinstance(consent_step, ConsentStepDialog)
+    assert consent_step.windowTitle() == "May I record my involvement from a sensitive service?"
+    # Consent refused (3), genuine child-protection concerns (1), discussed (Enter): the
+    # override, by keyboard alone.
+    press_keys(qtbot, consent_step, Qt.Key.Key_3, Qt.Key.Key_Return, Qt.Key.Key_1)
+    press_keys(qtbot, consent_step, Qt.Key.Key_Return, Qt.Key.Key_Return)
+    assert consent_step.panel.current_id == "out_record_with_override"
+    assert consent_step.justification.hasFocus()
+    press_keys(qtbot, consent_step, "Risk at home", Qt.Key.Key_Tab)
+    with qtbot.assertNotEmitted(window.dialog_opened):
+        QTest.keyClick(consent_step.add_button, Qt.Key.Key_Return)
+    assert consent_step.problem_text() == (
         "A child-protection override needs a written justification of at least 20 "
         "characters describing the concern."
     )
-    # Enter cannot skip the consent step while it is incomplete.
-    QTest.keyClick(dialog, Qt.Key.Key_Return)
-    assert dialog.on_consent_step
-    QTest.keyClicks(justification, " disclosed at school today")
-    assert dialog.next_button.isEnabled()
-    QTest.keyClick(dialog.next_button, Qt.Key.Key_Return)
-    assert dialog.pages.currentIndex() == 1  # the details step
+    consent_step.justification.setFocus()
+    with qtbot.waitSignal(window.dialog_opened, timeout=15_000) as opened:
+        press_keys(qtbot, consent_step, " disclosed at school today", Qt.Key.Key_Tab)
+        QTest.keyClick(consent_step.add_button, Qt.Key.Key_Return)
+    assert opened.args is not None
+    dialog = opened.args[0]
+    assert isinstance(dialog, AddInvolvementDialog)
+    assert dialog.consent_note.text.endswith(
+        "Recorded without consent because of a child-protection concern, on "
+        f"{format_date(utcnow().date())}. Flagged for review."
+    )
+    assert dialog.focusWidget() is dialog.role
     assert dialog.role.text() == "Health visitor"
     dialog.role.setText("CAMHS clinician")
     make_change(qtbot, window, lambda: QTest.keyClick(dialog.role, Qt.Key.Key_Return))
@@ -312,21 +381,72 @@ def test_a_sensitive_service_needs_consent_before_the_details(
     assert isinstance(added[-1].payload, AddInvolvement)
     consent = added[-1].payload.consent
     assert consent is not None
+    assert consent.justification == "Risk at home disclosed at school today"
     assert consent.flagged_for_review
 
 
-def test_explicit_consent_of_a_parent_is_recorded(
-    qtbot: QtBot, window_for: Callable[..., MainWindow]
+def test_a_competent_childs_consent_is_recorded_with_how_it_was_judged(
+    qtbot: QtBot, window_for: Callable[..., MainWindow], worker: CacheWorker, session: Session
 ) -> None:
     window = window_for(Role.PRACTITIONER, service_code="camhs")
     tab = open_child(qtbot, window, synthetic.JANE)
-    dialog = shortcut(qtbot, window, Qt.Key.Key_N)
-    assert isinstance(dialog, AddInvolvementDialog)
-    QTest.keyClick(dialog, Qt.Key.Key_2)
-    assert dialog.consent_step is not None
-    assert not dialog.consent_step.justification.isEnabled()
-    dialog.go_next()
-    make_change(qtbot, window, dialog.accept)
-    assert "with the explicit consent of a person with parental responsibility" in (
-        tab.view.visible_text()
+    consent_step = shortcut(qtbot, window, Qt.Key.Key_N)
+    assert isinstance(consent_step, ConsentStepDialog)
+    press_keys(qtbot, consent_step, Qt.Key.Key_1, Qt.Key.Key_Return)
+    consent_step.choose_giver(ConsentGiver.CHILD)
+    consent_step.add_button.click()
+    assert consent_step.problem_text().startswith(
+        "Say how you judged that the child understands and can consent"
     )
+    consent_step.competence.setPlainText("Aged 14; explained back who would see it.")
+    with qtbot.waitSignal(window.dialog_opened, timeout=15_000) as opened:
+        consent_step.add_button.click()
+    assert opened.args is not None
+    dialog = opened.args[0]
+    assert isinstance(dialog, AddInvolvementDialog)
+    make_change(qtbot, window, dialog.accept)
+
+    assert (
+        "with the explicit consent of the child on "
+        f"{format_date(utcnow().date())}. Competence to consent: Aged 14; explained back "
+        "who would see it."
+    ) in tab.view.visible_text()
+    added = [i.mutation for i in outbox(qtbot, worker, session) if i.mutation is not None]
+    assert isinstance(added[-1].payload, AddInvolvement)
+    assert added[-1].payload.consent is not None
+    assert added[-1].payload.consent.competence_judgement == (
+        "Aged 14; explained back who would see it."
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ((Qt.Key.Key_4, Qt.Key.Key_2), "Your details were not added: without consent"),
+        ((Qt.Key.Key_2,), "Your details were not added. Ask for consent first"),
+    ],
+    ids=["no-consent-no-concern", "not-yet-asked"],
+)
+def test_a_consent_walk_that_does_not_add_says_so_and_changes_nothing(
+    qtbot: QtBot,
+    window_for: Callable[..., MainWindow],
+    worker: CacheWorker,
+    session: Session,
+    case: tuple[tuple[Qt.Key, ...], str],
+) -> None:
+    answers, note = case
+    window = window_for(Role.PRACTITIONER, service_code="camhs")
+    tab = open_child(qtbot, window, synthetic.JANE)
+    before = outbox(qtbot, worker, session)
+    consent_step = shortcut(qtbot, window, Qt.Key.Key_N)
+    assert isinstance(consent_step, ConsentStepDialog)
+    for key in answers:
+        press_keys(qtbot, consent_step, key, Qt.Key.Key_Return)
+    assert consent_step.do_not_add_button.isVisible()
+    with qtbot.assertNotEmitted(window.dialog_opened):
+        consent_step.do_not_add_button.click()
+    qtbot.waitUntil(lambda: window.changes.dialog is None)
+    assert tab.note.text.startswith(note)
+    assert not tab.note.isHidden()
+    assert outbox(qtbot, worker, session) == before
+    assert offered(tab)[0] == "Add me as involved"

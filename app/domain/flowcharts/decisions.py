@@ -36,7 +36,7 @@ from app.domain.records import (
     InvolvementConsent,
     SharingBasis,
 )
-from app.domain.services import MIN_OVERRIDE_JUSTIFICATION
+from app.domain.services import MIN_OVERRIDE_JUSTIFICATION, check_explicit_consent
 
 #: The outcomes that are a decision about sharing, and how the record names them.
 RECORDABLE_OUTCOMES: dict[OutcomeDecision, DecisionOutcome] = {
@@ -259,28 +259,21 @@ def build_involvement_consent(
     if result.decision is OutcomeDecision.DO_NOT_RECORD:
         return None
     if result.decision is OutcomeDecision.RECORD_WITH_CONSENT:
-        if given_by is None:
-            raise ValidationError(
-                "consent_giver_required",
-                "Say whose consent was given: the child's, or a person with parental "
-                "responsibility.",
-                field="consent.given_by",
-            )
         judgement = competence_judgement.strip()
-        if given_by is ConsentGiver.CHILD and not judgement:
-            # Seed 002: a child under 16 consents only if judged competent; say how.
+        if len(judgement) > 2000:
             raise ValidationError(
-                "competence_judgement_required",
-                "Say how you judged that the child understands and can consent "
-                "(for example their age, and that they understood the options and "
-                "consequences).",
+                "too_long",
+                "Shorten how the child's competence was judged to at most 2000 characters "
+                f"(it has {len(judgement)}).",
                 field="consent.competence_judgement",
             )
-        return InvolvementConsent(
-            basis=ConsentBasis.EXPLICIT_CONSENT,
-            given_by=given_by,
-            competence_judgement=judgement or None,
-            recorded_on=today,
+        return check_explicit_consent(
+            InvolvementConsent(
+                basis=ConsentBasis.EXPLICIT_CONSENT,
+                given_by=given_by,
+                competence_judgement=judgement,
+                recorded_on=today,
+            )
         )
     if result.decision is OutcomeDecision.RECORD_WITH_OVERRIDE:
         text = justification.strip()

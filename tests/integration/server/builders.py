@@ -60,6 +60,7 @@ def involvement(
         consent = InvolvementConsent(
             basis=ConsentBasis.EXPLICIT_CONSENT,
             given_by=ConsentGiver.CHILD,
+            competence_judgement="Judged Gillick competent: understood who would see it.",
             recorded_on=date(2026, 10, 1),
         )
     return Involvement(

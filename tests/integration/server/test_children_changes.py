@@ -122,6 +122,19 @@ def test_a_sensitive_service_needs_consent_or_a_justified_override(
             "consent_giver_required",
         ),
         (
+            {"basis": "explicit_consent", "given_by": "child", "recorded_on": "2026-11-20"},
+            "competence_judgement_required",
+        ),
+        (
+            {
+                "basis": "explicit_consent",
+                "given_by": "child",
+                "competence_judgement": "   ",
+                "recorded_on": "2026-11-20",
+            },
+            "competence_judgement_required",
+        ),
+        (
             {"basis": "child_protection_override", "recorded_on": "2026-11-20"},
             "override_justification_required",
         ),
@@ -166,7 +179,12 @@ def test_explicit_consent_is_stored_unflagged(
     users.create("chg-camhs", Role.PRACTITIONER, service_code="camhs")
     record = builders.child()
     builders.store(server_app, record)
-    consent = {"basis": "explicit_consent", "given_by": "child", "recorded_on": "2026-11-20"}
+    consent = {
+        "basis": "explicit_consent",
+        "given_by": "child",
+        "competence_judgement": "  Aged 14; explained back who would see it.  ",
+        "recorded_on": "2026-11-20",
+    }
 
     response = api.post(
         f"/api/v1/children/{record.index_id}/involvements",
@@ -178,6 +196,7 @@ def test_explicit_consent_is_stored_unflagged(
     [stored] = builders.stored(server_app, record.index_id).involvements
     assert stored.consent is not None
     assert (stored.consent.given_by, stored.consent.flagged_for_review) == ("child", False)
+    assert stored.consent.competence_judgement == "Aged 14; explained back who would see it."
 
 
 def test_adding_needs_a_service_and_no_active_involvement_already(
