@@ -256,10 +256,6 @@ def _head_revision() -> str:
     return ScriptDirectory.from_config(migrate.alembic_config()).get_current_head() or "base"
 
 
-def _today() -> date:
-    return utcnow().date()
-
-
 # --- commands ---------------------------------------------------------------------------
 
 
@@ -308,9 +304,14 @@ def _seed_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     migrate.upgrade(settings.database_url)
     engine = _engine(settings)
+    now = utcnow()
     try:
         report = seed_demo(
-            make_session_factory(engine), children=args.children, seed=args.seed, today=_today()
+            make_session_factory(engine),
+            children=args.children,
+            seed=args.seed,
+            today=now.date(),
+            now=now,
         )
     finally:
         engine.dispose()
@@ -353,6 +354,8 @@ def _create_user(args: argparse.Namespace) -> int:
     try:
         _require_schema(engine)
         password = _read_password()
+        # A command line runs on the real clock; read it once for the user and its entry.
+        now = utcnow()
         with transaction(make_session_factory(engine)) as session:
             row = create_user(
                 session,
@@ -368,9 +371,11 @@ def _create_user(args: argparse.Namespace) -> int:
                 training_completed_on=args.training_completed,
                 vetted_on=args.vetted,
             )
+            row.created_at = now
             trail.record(
                 session,
                 AuditAction.ADMIN,
+                now=now,
                 actor_id=None,
                 details={"operation": "create_user", "user_id": row.id, "via": "command_line"},
             )

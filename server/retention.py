@@ -7,7 +7,9 @@ goes, every user whose caseload holds it gets a removal in the change log, so th
 devices purge it at the next sync; each destruction is audited by index id alone.
 
 ``run_retention`` is the scheduled job (``python -m server retention``): it destroys
-what is due, then prunes sync change-log entries older than the configured window.
+what is due, then prunes sync change-log entries older than the configured window. The
+job runs for a moment ``now`` (the command line passes the real time); what is due, the
+audit entries and change-log removals it writes, and the pruning cutoff all follow it.
 """
 
 from __future__ import annotations
@@ -46,22 +48,24 @@ def due_record_ids(session: Session, *, today: date, policy: RetentionPolicy) ->
 
 
 def destroy_due_records(
-    session: Session, *, today: date, policy: RetentionPolicy, actor_id: str | None = None
+    session: Session, *, now: datetime, policy: RetentionPolicy, actor_id: str | None = None
 ) -> int:
-    """Destroy every record due on ``today``, in the caller's transaction; return how many."""
-    due = due_record_ids(session, today=today, policy=policy)
+    """Destroy every record due on ``now``'s day, in the caller's transaction; return how many."""
+    due = due_record_ids(session, today=now.date(), policy=policy)
     for index_id in due:
         feed.record_removed(
             session,
             child_id=index_id,
             user_ids=sorted(caseload.holders(session, index_id)),
             reason=RemovalReason.RETENTION,
+            now=now,
         )
         # Involvements, indicators, decisions and pins go with it (ON DELETE CASCADE).
         session.execute(delete(ChildRow).where(ChildRow.index_id == index_id))
         trail.record(
             session,
             AuditAction.RETENTION_DESTROY,
+            now=now,
             actor_id=actor_id,
             child_id=index_id,
             details={"retention_age": policy.destroy_at_age},
@@ -81,9 +85,7 @@ def run_retention(
     session: Session, *, settings: Settings, now: datetime, actor_id: str | None = None
 ) -> RetentionRun:
     """Destroy due records, then prune the change log, in the caller's transaction."""
-    destroyed = destroy_due_records(
-        session, today=now.date(), policy=settings.retention, actor_id=actor_id
-    )
+    destroyed = destroy_due_records(session, now=now, policy=settings.retention, actor_id=actor_id)
     # After destroying, so the removals just written are not what gets pruned; they are
     # newer than any cutoff anyway, but the order keeps that obvious.
     pruned = prune_change_log(session, older_than=now - timedelta(days=settings.change_log_days))

@@ -37,10 +37,11 @@ def _require(caller: Caller, action: Action, now: datetime) -> None:
     permit(caller.user, action, today=now.date()).raise_if_refused()
 
 
-def _audit(session: Session, caller: Caller, action: str, **details: Any) -> None:
+def _audit(session: Session, caller: Caller, action: str, *, now: datetime, **details: Any) -> None:
     trail.record(
         session,
         AuditAction.ADMIN,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         details={"action": action, **{k: v for k, v in details.items() if v is not None}},
@@ -81,7 +82,7 @@ def list_users(session: Session, *, caller: Caller, now: datetime) -> list[UserR
     """Every user, by username."""
     _require(caller, Action.MANAGE_USERS, now)
     rows = list(session.scalars(select(UserRow).order_by(UserRow.username)))
-    _audit(session, caller, "list_users", count=len(rows))
+    _audit(session, caller, "list_users", now=now, count=len(rows))
     return rows
 
 
@@ -113,6 +114,7 @@ def create_user(session: Session, *, caller: Caller, new: NewUser, now: datetime
         session,
         caller,
         "create_user",
+        now=now,
         target_user_id=row.id,
         roles=sorted(r.value for r in new.roles),
         service_code=new.service_code,
@@ -157,7 +159,7 @@ def update_user(
         changed["reception_desk"] = changes.reception_desk
     if "roles" in changed or "service_code" in changed:
         row.access_epoch += 1
-    _audit(session, caller, "update_user", target_user_id=row.id, changed=changed)
+    _audit(session, caller, "update_user", now=now, target_user_id=row.id, changed=changed)
     return row
 
 
@@ -172,7 +174,7 @@ def suspend_user(session: Session, *, caller: Caller, user_id: str, now: datetim
         )
     row.suspended = True
     _revoke_tokens(session, user_id=row.id, now=now, device_id=None)
-    _audit(session, caller, "suspend_user", target_user_id=row.id)
+    _audit(session, caller, "suspend_user", now=now, target_user_id=row.id)
     return row
 
 
@@ -181,7 +183,7 @@ def reinstate_user(session: Session, *, caller: Caller, user_id: str, now: datet
     _require(caller, Action.MANAGE_USERS, now)
     row = _target(session, user_id)
     row.suspended = False
-    _audit(session, caller, "reinstate_user", target_user_id=row.id)
+    _audit(session, caller, "reinstate_user", now=now, target_user_id=row.id)
     return row
 
 
@@ -191,7 +193,7 @@ def unlock_user(session: Session, *, caller: Caller, user_id: str, now: datetime
     row = _target(session, user_id)
     row.locked_until = None
     row.failed_logins = 0
-    _audit(session, caller, "unlock_user", target_user_id=row.id)
+    _audit(session, caller, "unlock_user", now=now, target_user_id=row.id)
     return row
 
 
@@ -206,7 +208,7 @@ def list_devices(
             raise ApiError("not_found", "There is no user with that id.")
         query = query.where(DeviceRow.user_id == user_id)
     rows = list(session.scalars(query))
-    _audit(session, caller, "list_devices", target_user_id=user_id, count=len(rows))
+    _audit(session, caller, "list_devices", now=now, target_user_id=user_id, count=len(rows))
     return rows
 
 
@@ -224,7 +226,14 @@ def revoke_device(
     if device.revoked_at is None:
         device.revoked_at = now
     _revoke_tokens(session, user_id=user_id, now=now, device_id=device_id)
-    _audit(session, caller, "revoke_device", target_user_id=user_id, target_device_id=device_id)
+    _audit(
+        session,
+        caller,
+        "revoke_device",
+        now=now,
+        target_user_id=user_id,
+        target_device_id=device_id,
+    )
     return device
 
 

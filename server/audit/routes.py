@@ -53,7 +53,13 @@ def _allow(caller: Caller, action: Action, now: datetime) -> None:
 
 
 def _audited(
-    session: Session, caller: Caller, view: str, *, finding: str = "", **details: Any
+    session: Session,
+    caller: Caller,
+    view: str,
+    *,
+    now: datetime,
+    finding: str = "",
+    **details: Any,
 ) -> None:
     """Write the read to the trail, or refuse it if the trail cannot take the entry.
 
@@ -67,6 +73,7 @@ def _audited(
             trail.record(
                 session,
                 AuditAction.AUDIT_READ,
+                now=now,
                 actor_id=caller.user.id,
                 device_id=caller.device_id,
                 child_id=child_id,
@@ -94,7 +101,7 @@ def list_chains(*, caller: CurrentCaller, session: DbSession, now: Now) -> Chain
     """Every audit chain (the index's own, and one per device), its length and last entry."""
     _allow(caller, Action.READ_AUDIT, now)
     result = service.chains(session)
-    _audited(session, caller, "chains")
+    _audited(session, caller, "chains", now=now)
     return result
 
 
@@ -123,6 +130,7 @@ def verify(
         session,
         caller,
         "verify",
+        now=now,
         finding=(
             f" Verification found, at position {index_break.position}: {index_break.problem}."
             if index_break
@@ -148,7 +156,7 @@ def user_activity(
     """Everything a user did (or had done on their behalf), newest first, a page at a time."""
     _allow(caller, Action.READ_AUDIT, now)
     result = service.user_activity(session, user_id=user_id, limit=limit, before=before)
-    _audited(session, caller, "user", user_id=user_id, before=before)
+    _audited(session, caller, "user", now=now, user_id=user_id, before=before)
     return result
 
 
@@ -165,7 +173,7 @@ def child_activity(
     """Who opened a child's record and why, and every change to it, newest first."""
     _allow(caller, Action.READ_AUDIT, now)
     result = service.child_activity(session, child_id=index_id, limit=limit, before=before)
-    _audited(session, caller, "child", child_id=index_id, before=before)
+    _audited(session, caller, "child", now=now, child_id=index_id, before=before)
     return result
 
 
@@ -188,6 +196,7 @@ def spot_check(
         session,
         caller,
         "spot_check",
+        now=now,
         user_id=user_id,
         n=n,
         since=start.isoformat(),
@@ -214,6 +223,7 @@ def unusual_activity(
         session,
         caller,
         "alerts",
+        now=now,
         since=start.isoformat(),
         until=end.isoformat(),
         alerts=len(found),

@@ -1,7 +1,9 @@
 """Writing the index's own audit entries, in the caller's transaction.
 
-Every package calls ``record(session, …)`` in the same transaction as the change it
-records, so an entry exists exactly when its change does. Appends lock the chain's
+Every package calls ``record(session, …, now=…)`` in the same transaction as the change it
+records, so an entry exists exactly when its change does. ``now`` is the request's time
+(``server.deps.Now``) or the job's: entries are stamped by the index's clock, never the
+wall clock read here, so they agree with the records they describe. Appends lock the chain's
 head row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers already), so
 two requests can never both extend the chain from the same previous hash.
 """
@@ -9,6 +11,7 @@ two requests can never both extend the chain from the same previous hash.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from app.domain.audit import GENESIS_HASH, AuditAction, AuditEntry, seal
 from server.audit.models import AuditRow, ChainHeadRow
-from server.db import utcnow
 
 #: The chain of entries written by the index itself.
 INDEX_CHAIN = "index"
@@ -48,9 +50,18 @@ def lock_head(session: Session, chain: str) -> ChainHeadRow:
 
 
 def store(
-    session: Session, entry: AuditEntry, head: ChainHeadRow, *, flush: bool = True
+    session: Session,
+    entry: AuditEntry,
+    head: ChainHeadRow,
+    *,
+    received_at: datetime | None = None,
+    flush: bool = True,
 ) -> AuditRow:
     """Append an already sealed entry after ``head`` and advance the head.
+
+    ``received_at`` is when the index took the entry: for one pushed by a device, the
+    index's time of the push (the entry keeps its own ``at``); an entry the index seals
+    itself is received as it is written, which is the default.
 
     A caller appending many entries passes ``flush=False`` and flushes once, so the
     inserts go to the database as one batched statement.
@@ -70,6 +81,7 @@ def store(
         reason_code=entry.reason_code,
         reason_text=entry.reason_text,
         details=entry.details,
+        received_at=entry.at if received_at is None else received_at,
     )
     session.add(row)
     head.last_hash = entry.hash
@@ -83,6 +95,7 @@ def record(
     session: Session,
     action: AuditAction,
     *,
+    now: datetime,
     actor_id: str | None,
     device_id: str | None = None,
     child_id: str | None = None,
@@ -91,13 +104,13 @@ def record(
     reason_text: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditRow:
-    """Append an entry to the index's chain, in the caller's transaction."""
+    """Append an entry stamped ``now`` to the index's chain, in the caller's transaction."""
     head = lock_head(session, INDEX_CHAIN)
     entry = seal(
         entry_id=uuid.uuid4().hex,
         chain=INDEX_CHAIN,
         prev_hash=head.last_hash,
-        at=utcnow(),
+        at=now,
         action=action,
         actor_id=actor_id,
         on_behalf_of=on_behalf_of,

@@ -59,4 +59,6 @@ def refresh(
 def logout(caller: CurrentCaller, session: DbSession, now: Now) -> None:
     """End this session on this device (its access and refresh tokens)."""
     service.revoke_family(session, caller.token_family, now)
-    trail.record(session, AuditAction.LOGOUT, actor_id=caller.user.id, device_id=caller.device_id)
+    trail.record(
+        session, AuditAction.LOGOUT, now=now, actor_id=caller.user.id, device_id=caller.device_id
+    )

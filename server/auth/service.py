@@ -160,11 +160,18 @@ class _Refused:
 
 
 def _refuse_login(
-    session: Session, *, user: UserRow | None, device_id: str, code: str, username: str
+    session: Session,
+    *,
+    user: UserRow | None,
+    device_id: str,
+    code: str,
+    username: str,
+    now: datetime,
 ) -> None:
     trail.record(
         session,
         AuditAction.LOGIN_FAILED,
+        now=now,
         actor_id=user.id if user else None,
         device_id=device_id,
         details={"username": username[:64], "error": code},
@@ -212,7 +219,9 @@ def _login(
         select(UserRow).where(UserRow.username == username).with_for_update()
     ).one_or_none()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        _refuse_login(session, user=user, device_id=device_id, code="locked_out", username=username)
+        _refuse_login(
+            session, user=user, device_id=device_id, code="locked_out", username=username, now=now
+        )
         minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         return _Refused(
             ApiError(
@@ -233,6 +242,7 @@ def _login(
                 device_id=device_id,
                 code="invalid_credentials",
                 username=username,
+                now=now,
             )
             return _Refused(ApiError("invalid_credentials", _INVALID))
         user.failed_logins += 1
@@ -240,7 +250,12 @@ def _login(
             user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
             user.failed_logins = 0
             _refuse_login(
-                session, user=user, device_id=device_id, code="locked_out", username=username
+                session,
+                user=user,
+                device_id=device_id,
+                code="locked_out",
+                username=username,
+                now=now,
             )
             return _Refused(
                 ApiError(
@@ -250,7 +265,12 @@ def _login(
                 )
             )
         _refuse_login(
-            session, user=user, device_id=device_id, code="invalid_credentials", username=username
+            session,
+            user=user,
+            device_id=device_id,
+            code="invalid_credentials",
+            username=username,
+            now=now,
         )
         return _Refused(ApiError("invalid_credentials", _INVALID))
     user.failed_logins = 0
@@ -259,12 +279,19 @@ def _login(
         user.password_hash = hash_password(password)
     refusal = precondition_refusal(to_domain_user(user), today=now.date())
     if refusal is not None:
-        _refuse_login(session, user=user, device_id=device_id, code=refusal.code, username=username)
+        _refuse_login(
+            session, user=user, device_id=device_id, code=refusal.code, username=username, now=now
+        )
         return _Refused(ApiError(refusal.code, refusal.message))
     device = session.get(DeviceRow, (device_id, user.id))
     if device is not None and device.revoked_at is not None:
         _refuse_login(
-            session, user=user, device_id=device_id, code="device_revoked", username=username
+            session,
+            user=user,
+            device_id=device_id,
+            code="device_revoked",
+            username=username,
+            now=now,
         )
         return _Refused(
             ApiError(
@@ -288,6 +315,7 @@ def _login(
     trail.record(
         session,
         AuditAction.LOGIN,
+        now=now,
         actor_id=user.id,
         device_id=device_id,
         details={"device_name": device_name[:100]},
@@ -350,6 +378,7 @@ def _refresh(
             trail.record(
                 session,
                 AuditAction.TOKEN_REFRESH,
+                now=now,
                 actor_id=token.user_id,
                 device_id=token.device_id,
                 details={"error": "refresh_token_reused"},
@@ -371,5 +400,7 @@ def _refresh(
     signed_in = _issue(
         session, settings, user, device_id=token.device_id, family_id=token.family_id, now=now
     )
-    trail.record(session, AuditAction.TOKEN_REFRESH, actor_id=user.id, device_id=token.device_id)
+    trail.record(
+        session, AuditAction.TOKEN_REFRESH, now=now, actor_id=user.id, device_id=token.device_id
+    )
     return signed_in

@@ -191,21 +191,23 @@ def _apply_in_savepoint(
     if effect.changed:
         if effect.record_changed:
             repository.touch(row, now=now)
-            feed.record_changed(session, row.index_id)
+            feed.record_changed(session, row.index_id, now=now)
         session.flush()
         now_in_caseload = caseload.in_caseload(session, user_id=user_id, child_id=row.index_id)
         if now_in_caseload and not was_in_caseload:
-            feed.caseload_joined(session, user_id=user_id, child_id=row.index_id)
+            feed.caseload_joined(session, user_id=user_id, child_id=row.index_id, now=now)
         elif was_in_caseload and not now_in_caseload:
             feed.caseload_left(
                 session,
                 user_id=user_id,
                 child_id=row.index_id,
                 reason=RemovalReason.LEFT_CASELOAD,
+                now=now,
             )
         trail.record(
             session,
             effect.action,
+            now=now,
             actor_id=user_id,
             device_id=caller.device_id,
             child_id=row.index_id,

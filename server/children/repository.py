@@ -198,11 +198,11 @@ def insert_child(session: Session, record: ChildRecord, *, now: datetime) -> Chi
         decisions=[decision_row(record.index_id, d) for d in record.decisions],
     )
     session.add(row)
-    feed.record_changed(session, record.index_id)
+    feed.record_changed(session, record.index_id, now=now)
     for involvement in record.involvements:
         if involvement.active:
             feed.caseload_joined(
-                session, user_id=involvement.practitioner_id, child_id=record.index_id
+                session, user_id=involvement.practitioner_id, child_id=record.index_id, now=now
             )
     return row
 

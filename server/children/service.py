@@ -159,6 +159,7 @@ def search(
     trail.record(
         session,
         AuditAction.SEARCH,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         details={
@@ -219,6 +220,7 @@ def open_record(
     trail.record(
         session,
         AuditAction.OPEN,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         child_id=row.index_id,
@@ -345,10 +347,11 @@ def shield(
     row.shielded_by = caller.user.id
     row.shielded_at = now
     repository.touch(row, now=now)
-    feed.record_changed(session, row.index_id)
+    feed.record_changed(session, row.index_id, now=now)
     trail.record(
         session,
         AuditAction.SHIELD,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         child_id=row.index_id,
@@ -383,10 +386,11 @@ def unshield(
     row.shielded_by = None
     row.shielded_at = None
     repository.touch(row, now=now)
-    feed.record_changed(session, row.index_id)
+    feed.record_changed(session, row.index_id, now=now)
     trail.record(
         session,
         AuditAction.UNSHIELD,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         child_id=row.index_id,
@@ -433,6 +437,7 @@ def shield_reviews(
     trail.record(
         session,
         AuditAction.ADMIN,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         details={

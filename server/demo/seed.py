@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,23 +47,33 @@ class SeedReport:
 
 
 def seed_demo(
-    session_factory: sessionmaker[Session], *, children: int, seed: int, today: date
+    session_factory: sessionmaker[Session],
+    *,
+    children: int,
+    seed: int,
+    today: date,
+    now: datetime | None = None,
 ) -> SeedReport:
-    """Create the demo users, the showcase children and ``children`` synthetic children."""
+    """Create the demo users, the showcase children and ``children`` synthetic children.
+
+    ``now`` stamps the records and the audit entry of the seeding (the real time if not
+    given: seeding is a job run from the command line).
+    """
     if children < 0:
         raise ValueError("the number of children cannot be negative")
+    now = now or utcnow()
     taken_nhs: set[str] = set()
     with transaction(session_factory) as session:
         users, users_created = ensure_demo_users(session, today=today)
         cast = Cast.from_users(users, seed=seed)
         showcase = showcase_children(cast=cast, today=today, taken_nhs=taken_nhs)
-        created, existing = _insert_new(session, list(showcase.values()))
+        created, existing = _insert_new(session, list(showcase.values()), now=now)
     records = synthetic_children(
         count=children, seed=seed, today=today, cast=cast, taken_nhs=taken_nhs
     )
     while batch := list(itertools.islice(records, BATCH_SIZE)):
         with transaction(session_factory) as session:
-            batch_created, batch_existing = _insert_new(session, batch)
+            batch_created, batch_existing = _insert_new(session, batch, now=now)
         created += batch_created
         existing += batch_existing
     report = SeedReport(
@@ -77,6 +87,7 @@ def seed_demo(
         trail.record(
             session,
             AuditAction.ADMIN,
+            now=now,
             actor_id=None,
             details={
                 "operation": "seed_demo",
@@ -92,7 +103,9 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
     return (values[i : i + _LOOKUP_CHUNK] for i in range(0, len(values), _LOOKUP_CHUNK))
 
 
-def _insert_new(session: Session, records: Sequence[ChildRecord]) -> tuple[int, int]:
+def _insert_new(
+    session: Session, records: Sequence[ChildRecord], *, now: datetime
+) -> tuple[int, int]:
     """Insert the records not already present; return (created, already there)."""
     ids = [r.index_id for r in records]
     present: set[str] = set()
@@ -111,7 +124,6 @@ def _insert_new(session: Session, records: Sequence[ChildRecord]) -> tuple[int, 
             )
             if n
         )
-    now = utcnow()
     created = 0
     for record in records:
         if record.index_id in present:

@@ -110,6 +110,7 @@ def pull_changes(
     trail.record(
         session,
         AuditAction.SYNC_PULL,
+        now=now,
         actor_id=user_id,
         device_id=caller.device_id,
         details={"changes": len(changes), "snapshot": snapshot, "has_more": more},
@@ -312,10 +313,11 @@ def push(
         mutations.apply(session, caller=caller, mutation=mutation, now=now, settings=settings)
         for mutation in batch.mutations
     )
-    audit_results = _accept_device_entries(session, caller=caller, entries=batch.audit)
+    audit_results = _accept_device_entries(session, caller=caller, entries=batch.audit, now=now)
     trail.record(
         session,
         AuditAction.SYNC_PUSH,
+        now=now,
         actor_id=caller.user.id,
         device_id=caller.device_id,
         details={"mutations": _counts(mutation_results), "audit": _counts(audit_results)},
@@ -329,9 +331,12 @@ def _counts(results: Iterable[PushResult]) -> dict[str, int]:
 
 
 def _accept_device_entries(
-    session: Session, *, caller: Caller, entries: Sequence[AuditEntry]
+    session: Session, *, caller: Caller, entries: Sequence[AuditEntry], now: datetime
 ) -> tuple[PushResult, ...]:
     """Append the device's audit entries to its chain, refusing any that do not fit.
+
+    Each keeps the time the device wrote it (``at`` is part of its hash); ``now``, the
+    index's time of the push, is stored as when it was received.
 
     Once one entry fails to extend the chain, every later new entry of the batch is
     refused too, so the client re-sends from the break in order.
@@ -365,7 +370,7 @@ def _accept_device_entries(
             broken = True
             results.append(_refused(entry, "audit_chain_broken", _CHAIN_BROKEN))
         else:
-            trail.store(session, entry, head, flush=False)
+            trail.store(session, entry, head, received_at=now, flush=False)
             stored[entry.id] = entry.hash
             results.append(PushResult(id=entry.id, status=PushStatus.APPLIED))
     session.flush()

@@ -24,7 +24,7 @@ from server.audit import alerts, trail
 from server.audit.models import AuditRow
 from server.children.repository import insert_child
 from server.db import transaction
-from tests.integration.server.conftest import PASSWORD, Users, sign_in
+from tests.integration.server.conftest import PASSWORD, Clock, Users, sign_in
 
 ALERTS = "/api/v1/audit/alerts"
 DAY = datetime(2026, 11, 10, tzinfo=UTC)
@@ -450,7 +450,11 @@ def test_use_while_suspended_is_flagged_but_not_before_or_after(
 
 
 def test_work_after_a_suspension_through_the_admin_api_raises_an_alert(
-    api: TestClient, users: Users, factory: sessionmaker[Session], auditor: dict[str, str]
+    api: TestClient,
+    users: Users,
+    factory: sessionmaker[Session],
+    auditor: dict[str, str],
+    clock: Clock,
 ) -> None:
     users.create("user-admin", Role.USER_ADMIN)
     worker = users.create("suspended-worker", Role.PRACTITIONER)
@@ -458,11 +462,13 @@ def test_work_after_a_suspension_through_the_admin_api_raises_an_alert(
         before = write(
             session,
             AuditAction.OPEN,
-            at=datetime.now(UTC) - timedelta(minutes=30),
+            at=clock.now,
             actor_id=worker,
             child_id="C1",
             reason_code="service_provision",
         )
+    clock.advance(minutes=10)  # within the auditor's access-token lifetime
+    # The API's entries (the suspension, the refused sign-in) carry the index's time.
     suspended = api.post(
         f"/api/v1/admin/users/{worker}/suspend", headers=sign_in(api, "user-admin")
     )
@@ -477,16 +483,15 @@ def test_work_after_a_suspension_through_the_admin_api_raises_an_alert(
         after = write(
             session,
             AuditAction.OPEN,
-            at=datetime.now(UTC),
+            at=clock.now + timedelta(minutes=10),
             actor_id=worker,
             child_id="C2",
             reason_code="service_provision",
             device_id="laptop-1",
         )
-    now = datetime.now(UTC)
     window = {
-        "since": (now - timedelta(hours=1)).isoformat(),
-        "until": (now + timedelta(hours=1)).isoformat(),
+        "since": (clock.now - timedelta(hours=1)).isoformat(),
+        "until": (clock.now + timedelta(hours=1)).isoformat(),
     }
 
     found = fetch(api, auditor, "use_after_suspension", window)

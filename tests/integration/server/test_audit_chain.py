@@ -23,7 +23,7 @@ from app.domain.roles import Role
 from server.audit import trail
 from server.audit.models import AuditRow
 from server.db import make_engine, transaction
-from tests.integration.server.conftest import PASSWORD, Users, sign_in
+from tests.integration.server.conftest import PASSWORD, Clock, Users, sign_in
 
 VERIFY = "/api/v1/audit/verify"
 
@@ -75,7 +75,7 @@ def auditor(api: TestClient, users: Users) -> dict[str, str]:
 
 @pytest.fixture
 def chain_of_seven(
-    api: TestClient, factory: sessionmaker[Session], auditor: dict[str, str]
+    api: TestClient, factory: sessionmaker[Session], auditor: dict[str, str], clock: Clock
 ) -> list[AuditRow]:
     """The auditor's login plus six more entries on the index chain."""
     with transaction(factory) as session:
@@ -83,6 +83,7 @@ def chain_of_seven(
             trail.record(
                 session,
                 AuditAction.OPEN,
+                now=clock.now,
                 actor_id=f"user-{number}",
                 child_id=f"CHILD{number}",
                 reason_code="safeguarding",

@@ -9,6 +9,7 @@ what the running index may and may not do once it signs in as a member of that r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -25,6 +26,7 @@ from tests.support import postgres
 pytestmark = pytest.mark.postgres
 
 APP_ROLE = "everychild_app"
+AT = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -33,8 +35,8 @@ def engine(postgres_admin_url: str) -> Iterator[Engine]:
     url = postgres.create_database(postgres_admin_url, template=postgres.TEMPLATE)
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
-        trail.record(session, AuditAction.LOGIN, actor_id="user-1")
-        trail.record(session, AuditAction.LOGOUT, actor_id="user-1")
+        trail.record(session, AuditAction.LOGIN, now=AT, actor_id="user-1")
+        trail.record(session, AuditAction.LOGOUT, now=AT, actor_id="user-1")
     yield engine
     engine.dispose()
     postgres.drop_database(postgres_admin_url, url)
@@ -140,7 +142,7 @@ def test_the_app_role_may_read_and_append_to_the_trail_but_not_change_it(
     with engine.begin() as connection:
         connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
         with Session(bind=connection) as session:
-            trail.record(session, AuditAction.LOGIN, actor_id="user-2")
+            trail.record(session, AuditAction.LOGIN, now=AT, actor_id="user-2")
             session.flush()
         assert count(connection) == 3
 

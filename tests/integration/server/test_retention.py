@@ -75,18 +75,18 @@ def test_noah_survives_day_nine_and_is_destroyed_on_day_ten(
     before = _pull_everything(api, essential, None)
     assert noah in {c.index_id for c in before.changes if c.op == "upsert"}
 
-    day_nine = clock.today + timedelta(days=9)
-    due_on_day_nine = _due(server_app, day_nine)
+    day_nine = clock.now + timedelta(days=9)
+    due_on_day_nine = _due(server_app, day_nine.date())
     with transaction(server_app.state.session_factory) as session:
-        assert destroy_due_records(session, today=day_nine, policy=POLICY) == len(due_on_day_nine)
+        assert destroy_due_records(session, now=day_nine, policy=POLICY) == len(due_on_day_nine)
     assert noah not in due_on_day_nine
     assert noah in _dates_of_birth(server_app)
 
-    day_ten = clock.today + timedelta(days=10)
-    due = _due(server_app, day_ten)
+    day_ten = clock.now + timedelta(days=10)
+    due = _due(server_app, day_ten.date())
     assert noah in due
     with transaction(server_app.state.session_factory) as session:
-        destroyed = destroy_due_records(session, today=day_ten, policy=POLICY)
+        destroyed = destroy_due_records(session, now=day_ten, policy=POLICY)
 
     assert destroyed == len(due)
     remaining = _dates_of_birth(server_app)
@@ -129,7 +129,7 @@ def test_a_child_not_yet_nineteen_is_kept(server_app: FastAPI, clock: Clock) -> 
     report = _seed(server_app, clock)
 
     with transaction(server_app.state.session_factory) as session:
-        destroyed = destroy_due_records(session, today=clock.today, policy=POLICY)
+        destroyed = destroy_due_records(session, now=clock.now, policy=POLICY)
 
     assert destroyed == 0
     assert set(report.showcase.values()) <= _dates_of_birth(server_app).keys()
@@ -141,7 +141,7 @@ def test_the_retention_age_comes_from_the_policy(server_app: FastAPI, clock: Clo
     younger_policy = RetentionPolicy(destroy_at_age=16)
 
     with transaction(server_app.state.session_factory) as session:
-        destroyed = destroy_due_records(session, today=clock.today, policy=younger_policy)
+        destroyed = destroy_due_records(session, now=clock.now, policy=younger_policy)
 
     remaining = _dates_of_birth(server_app)
     assert destroyed > 0

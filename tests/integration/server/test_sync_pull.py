@@ -137,7 +137,7 @@ def add_involvement(child_id: str) -> dict[str, Any]:
 def pin_in_db(app: FastAPI, user_id: str, child_id: str) -> None:
     with transaction(app.state.session_factory) as session:
         session.add(PinRow(user_id=user_id, child_id=child_id))
-        feed.caseload_joined(session, user_id=user_id, child_id=child_id)
+        feed.caseload_joined(session, user_id=user_id, child_id=child_id, now=builders.BUILT_AT)
 
 
 def sorted_ids(count: int) -> list[str]:
@@ -342,7 +342,11 @@ def test_a_destroyed_child_is_removed_for_retention(
         assert row is not None
         session.delete(row)
         feed.record_removed(
-            session, child_id=record.index_id, user_ids=holders, reason=RemovalReason.RETENTION
+            session,
+            child_id=record.index_id,
+            user_ids=holders,
+            reason=RemovalReason.RETENTION,
+            now=builders.BUILT_AT,
         )
     pages = cache.sync()
 
@@ -367,7 +371,7 @@ def test_a_child_past_the_retention_age_is_removed_and_left_out_of_the_digest(
     clock.advance(days=1)
     cache.headers = device_headers(api, "hv-old")  # the old access token has expired
     with transaction(server_app.state.session_factory) as session:
-        feed.record_changed(session, turning.index_id)
+        feed.record_changed(session, turning.index_id, now=clock.now)
     pages = cache.sync()
 
     assert [(c.op, c.reason) for c in pages[0].changes] == [("remove", "retention")]
@@ -497,7 +501,7 @@ def test_a_cursor_older_than_the_pruned_log_is_expired_and_a_fresh_one_is_not(
     away.sync()
     for record in records[:2]:
         with transaction(server_app.state.session_factory) as session:
-            feed.record_changed(session, record.index_id)
+            feed.record_changed(session, record.index_id, now=clock.now)
 
     with transaction(server_app.state.session_factory) as session:
         newest = session.scalar(select(ChangeRow.seq).order_by(ChangeRow.seq.desc()).limit(1))
@@ -555,13 +559,13 @@ def test_a_change_still_being_committed_when_a_pull_starts_is_not_skipped(
         row = writer.get(ChildRow, slow.index_id)
         assert row is not None
         repository.touch(row, now=builders.BUILT_AT)
-        feed.record_changed(writer, slow.index_id)
+        feed.record_changed(writer, slow.index_id, now=builders.BUILT_AT)
         writer.flush()  # holds the lower sequence number, not yet committed
         with transaction(factory) as quick:
             quick_row = quick.get(ChildRow, fast.index_id)
             assert quick_row is not None
             repository.touch(quick_row, now=builders.BUILT_AT)
-            feed.record_changed(quick, fast.index_id)
+            feed.record_changed(quick, fast.index_id, now=builders.BUILT_AT)
 
         pulled: list[list[ChangesPage] | BaseException] = []
 

@@ -225,7 +225,7 @@ class World:
                 row = load_child(session, index_id, for_update=True)
                 assert row is not None
                 touch(row, now=now)
-                feed.record_changed(session, index_id)
+                feed.record_changed(session, index_id, now=now)
 
     def expire_access_tokens(self, user_id: str) -> None:
         """Make the user's access tokens expire now (as fifteen minutes passing would)."""
