@@ -11,6 +11,12 @@ before the process ends.
 :func:`run` builds the ``QApplication`` (system fonts, the stylesheet, the crash
 dialog's excepthook, translations for the system locale when they exist), keeps the
 startup heap out of later garbage collections (:func:`freeze_startup_heap`) and runs it.
+
+The look (:func:`apply_look`) follows the system: text keeps the system's font and
+size, and in high contrast (:func:`app.ui.contrast.high_contrast`, whose docstring says
+how it is detected) the banners take the system palette's own colours instead of the
+stylesheet's tints. When the palette or the system's contrast setting changes while the
+client runs — Windows' Left Alt+Left Shift+Print Screen — the look is applied afresh.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ from PySide6.QtCore import (
     QTranslator,
     Signal,
 )
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from app.domain.session import DevicePolicy
 from app.ui import session as ops
+from app.ui.banners import high_contrast_rules
+from app.ui.contrast import high_contrast
 from app.ui.errors import install_excepthook
 from app.ui.idle_lock import IdleWatcher
 from app.ui.main_window import MainWindow
@@ -184,10 +193,56 @@ def _stylesheet() -> str:
     return sheet.read_text(encoding="utf-8") if sheet.is_file() else ""
 
 
+def look_sheet(palette: QPalette) -> str:
+    """The stylesheet for ``palette``: ours, with the system's colours in high contrast."""
+    sheet = _stylesheet()
+    if high_contrast(palette):
+        sheet += "\n/* High contrast: the system's own colours. */\n" + high_contrast_rules(palette)
+    return sheet
+
+
+class _LookKeeper(QObject):
+    """Applies the stylesheet, and again when the system's palette or contrast changes.
+
+    Only while the application's stylesheet is still the one it applied: a tool or a
+    test that put another back is left alone.
+    """
+
+    def __init__(self, application: QApplication) -> None:
+        super().__init__(application)
+        self._application = application
+        # Held: the accessibility hints' wrapper lasts only as long as this one (PySide).
+        self._hints = application.styleHints()
+        self._applied: str | None = None
+        # Qt 6 prefers the ApplicationPaletteChange event, but an object other than a
+        # widget only sees it by filtering every event of the application; the signal
+        # still comes (Qt 6.12).
+        application.paletteChanged.connect(self._system_changed)
+        self._hints.accessibility().contrastPreferenceChanged.connect(self._system_changed)
+
+    def apply(self) -> None:
+        """Apply the stylesheet for the application's palette as it is now."""
+        sheet = look_sheet(self._application.palette())
+        self._applied = sheet
+        # Setting a stylesheet polishes every widget again: not for nothing.
+        if self._application.styleSheet() != sheet:
+            self._application.setStyleSheet(sheet)
+
+    def _system_changed(self, *_: object) -> None:
+        if self._application.styleSheet() == self._applied:
+            self.apply()
+
+
 def apply_look(application: QApplication) -> None:
-    """Our name and stylesheet on ``application``; fonts stay the system's."""
+    """Our name and stylesheet on ``application``; fonts stay the system's.
+
+    The stylesheet follows the system's palette from then on (see the module's docstring).
+    """
     application.setApplicationName(APPLICATION_NAME)
-    application.setStyleSheet(_stylesheet())
+    keeper = application.findChild(_LookKeeper)
+    if keeper is None:
+        keeper = _LookKeeper(application)
+    keeper.apply()
 
 
 def create_application(argv: Sequence[str]) -> QApplication:

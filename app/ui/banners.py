@@ -5,6 +5,11 @@ The DEMO banner (PRODUCT.md §7–§8: a demo must be "clearly marked DEMO on sc
 the sign-in window. Each states its point in words (and a leading word such as "DEMO"
 or "Note"), so it reads the same in black and white and to a screen reader; the
 stylesheet adds colour only as a second signal. Text scales with the system font.
+
+In high contrast (:func:`app.ui.contrast.high_contrast`) the stylesheet's pale tints
+give way to :func:`high_contrast_rules`: every banner takes the system's own window and
+text colours, told apart by its words and its border's weight, and the DEMO banner is
+drawn in reverse (window text as its background) so it still cannot be missed.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 
@@ -23,6 +29,39 @@ class Tone(StrEnum):
     WARNING = "warning"
     ERROR = "error"
     INFO = "info"
+
+
+#: In high contrast a banner's border, in pixels: heavier for what must not be missed.
+HIGH_CONTRAST_BORDER: dict[Tone, int] = {
+    Tone.DEMO: 3,
+    Tone.ERROR: 3,
+    Tone.WARNING: 3,
+    Tone.NOTICE: 2,
+    Tone.INFO: 1,
+}
+
+
+def high_contrast_rules(palette: QPalette) -> str:
+    """Stylesheet rules giving every banner ``palette``'s window and window-text colours.
+
+    Appended after the stylesheet's own banner rules, whose selectors they repeat, so
+    they win. The colours are written out rather than left to the stylesheet's
+    ``palette(window)``, so a new palette makes a new sheet, which
+    :func:`app.ui.application.apply_look` then applies afresh.
+    """
+    group = QPalette.ColorGroup.Active
+    window = palette.color(group, QPalette.ColorRole.Window).name()
+    text = palette.color(group, QPalette.ColorRole.WindowText).name()
+    rules = []
+    for tone in Tone:
+        background, ink = (text, window) if tone is Tone.DEMO else (window, text)
+        selector = f'QFrame[tone="{tone.value}"]'
+        rules.append(
+            f"{selector} {{ background: {background}; "
+            f"border: {HIGH_CONTRAST_BORDER[tone]}px solid {text}; border-radius: 0px; }}\n"
+            f"{selector} QLabel {{ color: {ink}; background: transparent; }}"
+        )
+    return "\n".join(rules) + "\n"
 
 
 class Banner(QFrame):

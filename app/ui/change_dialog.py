@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DomainError
 from app.ui.banners import Banner, Tone
+from app.ui.fitting import fit_height
 
 
 def _tr(text: str) -> str:
@@ -134,6 +135,13 @@ class ChangeDialog(QDialog):
             assert isinstance(outcome, str)
             self.problem.set_text(outcome)
             self.problem.setVisible(True)
+        if self.isVisible():
+            fit_height(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Open exactly as tall as the wrapped text needs."""
+        super().showEvent(event)
+        fit_height(self)
 
     def accept(self) -> None:
         """Close with the payload, only if it is complete."""

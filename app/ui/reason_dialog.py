@@ -21,7 +21,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -46,6 +46,7 @@ from app.domain.reasons import (
     validate_access_reason,
 )
 from app.ui.banners import Banner, Tone
+from app.ui.fitting import fit_height
 
 #: The order reasons are listed and numbered in (PRODUCT.md §3's table).
 REASON_ORDER = tuple(ReasonCode)
@@ -260,6 +261,12 @@ class ReasonDialog(QDialog):
             assert isinstance(outcome, DomainError)
             self.problem.set_text(QCoreApplication.translate("KnownError", outcome.message))
             self.problem.setVisible(True)
+            fit_height(self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Open tall enough for every wrapped line."""
+        super().showEvent(event)
+        fit_height(self)
 
     # -- keyboard and closing ---------------------------------------------------------------
 

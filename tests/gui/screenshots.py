@@ -43,6 +43,7 @@ from app.ui import session as ops
 from app.ui.application import apply_look, create_application
 from app.ui.caseload_model import Column
 from app.ui.explanations import lease_expired, show_explanation
+from app.ui.fitting import fit_height
 from app.ui.indicator_dialogs import SetIndicatorDialog
 from app.ui.involvement_dialogs import AddInvolvementDialog, EndInvolvementDialog
 from app.ui.list_dialog import ListDialog
@@ -227,7 +228,7 @@ def _render(context: UiContext, worker: CacheWorker, folder: Path) -> list[Path]
     written.append(_save(dialog, folder, "reason-dialog"))
     dialog.choose(ReasonCode.OTHER)
     dialog.reason_text.setText("Checking")
-    dialog.adjustSize()
+    fit_height(dialog)
     written.append(_save(dialog, folder, "reason-dialog-other"))
     dialog.choose(ReasonCode.SERVICE_PROVISION)
     _wait_for(main.record_opened, dialog.accept)
@@ -317,7 +318,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
     indicator = SetIndicatorDialog(label, tab.offers.set_indicator, parent=main)
     indicator.show()
     indicator.choose(1)
-    indicator.adjustSize()
+    fit_height(indicator)
     written.append(_save(indicator, folder, "set-indicator"))
     indicator.close()
 
@@ -329,7 +330,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
         parent=main,
     )
     ending.show()
-    ending.adjustSize()
+    fit_height(ending)
     written.append(_save(ending, folder, "end-involvement"))
     ending.close()
 
@@ -352,7 +353,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
         parent=main,
     )
     consent.show()
-    consent.adjustSize()
+    fit_height(consent)
     written.append(_save(consent, folder, "add-involvement-consent"))
     consent.close()
     return written

@@ -7,7 +7,9 @@ plain boxes, outcomes as rounded boxes with a heavy border — and :meth:`ChartS
 marks the way taken: each box passed gets a heavier border and its step number, the box
 the practitioner is at is marked "You are here", and the arrows taken are drawn thick.
 Shape, line weight, numbers and words carry every meaning, so the chart reads the same
-in black and white (``colour=False``, used for printing) as on screen.
+in black and white (``colour=False``, used for printing) as on screen. In high contrast
+(:func:`app.ui.contrast.high_contrast`) :class:`ChartView` draws in the system's colours
+instead — its text on its base, no tints, no grey — while paper keeps ours.
 
 :class:`ChartView` shows a scene; it zooms with Ctrl and +/−/0 and keeps the current box
 in sight.
@@ -29,6 +31,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPainter,
     QPainterPath,
+    QPalette,
     QPen,
     QPolygonF,
     QShowEvent,
@@ -43,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.flowcharts import ActionNode, Flowchart, OutcomeNode, QuestionNode
+from app.ui.contrast import high_contrast
 from app.ui.guidance.chart_layout import (
     ChartLayout,
     EdgeRoute,
@@ -63,7 +67,7 @@ MIN_START_ZOOM = 0.75
 
 @dataclass(frozen=True)
 class Palette:
-    """Pens and fills for a scene: on screen, or in black and white."""
+    """Pens and fills for a scene: on screen, in the system's colours, or in black and white."""
 
     ink: QColor
     faint: QColor
@@ -71,10 +75,20 @@ class Palette:
     action_fill: QColor
     visited: QBrush
     current: QBrush
+    #: Behind arrow captions, step numbers and the "You are here" tag.
     label_back: QColor
+    #: Behind the whole chart.
+    background: QColor
+
+    @staticmethod
+    def for_view() -> Palette:
+        """For a chart on screen: ours on an ordinary palette, the system's in high contrast."""
+        system = QGuiApplication.palette()
+        return Palette.for_system(system) if high_contrast(system) else Palette.for_screen()
 
     @staticmethod
     def for_screen() -> Palette:
+        """Our own colours, as on an ordinary screen (and on a colour printer)."""
         return Palette(
             ink=QColor("#0b0c0c"),
             faint=QColor("#505a5f"),
@@ -83,6 +97,28 @@ class Palette:
             visited=QBrush(QColor("#fff2a8")),
             current=QBrush(QColor("#ffdd00")),
             label_back=QColor("#ffffff"),
+            background=QColor("#ffffff"),
+        )
+
+    @staticmethod
+    def for_system(palette: QPalette) -> Palette:
+        """``palette``'s text on its base and nothing between: the path shows by its marks.
+
+        Line weight, step numbers and the "You are here" tag mark the path; a tint
+        would be a third colour the user did not choose, and grey would fade.
+        """
+        group = QPalette.ColorGroup.Active
+        ink = palette.color(group, QPalette.ColorRole.Text)
+        base = palette.color(group, QPalette.ColorRole.Base)
+        return Palette(
+            ink=ink,
+            faint=ink,
+            fill=base,
+            action_fill=base,
+            visited=QBrush(base),
+            current=QBrush(base),
+            label_back=base,
+            background=base,
         )
 
     @staticmethod
@@ -96,6 +132,7 @@ class Palette:
             visited=QBrush(white),
             current=QBrush(QColor("#d9d9d9")),
             label_back=white,
+            background=white,
         )
 
 
@@ -213,7 +250,7 @@ class NodeItem(QGraphicsItem):
         size = QFontMetricsF(bold).height() + 4
         circle = QRectF(-size / 3, -size / 3, size, size)
         painter.setPen(QPen(self._palette.ink, 1.5))
-        painter.setBrush(QColor("white"))
+        painter.setBrush(self._palette.label_back)
         painter.drawEllipse(circle)
         painter.drawText(circle, int(Qt.AlignmentFlag.AlignCenter), text)
 
@@ -226,7 +263,7 @@ class NodeItem(QGraphicsItem):
         width = metrics.horizontalAdvance(text) + 10
         tag = QRectF(self.box.width - width, -metrics.height() - 2, width, metrics.height() + 2)
         painter.setPen(QPen(self._palette.ink, 1.5))
-        painter.setBrush(QColor("white"))
+        painter.setBrush(self._palette.label_back)
         painter.drawRect(tag)
         painter.drawText(tag, int(Qt.AlignmentFlag.AlignCenter), text)
 
@@ -333,11 +370,14 @@ class ChartScene(QGraphicsScene):
         *,
         colour: bool = True,
         font: QFont | None = None,
+        palette: Palette | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.chart = chart
-        self._palette = Palette.for_screen() if colour else Palette.for_print()
+        if palette is None:
+            palette = Palette.for_screen() if colour else Palette.for_print()
+        self._palette = palette
         self._font = QFont(font if font is not None else QApplication.font())
         if self._font.pixelSize() <= 0:
             # In scene units, so the words scale with the boxes on any device — a printer's
@@ -384,6 +424,11 @@ class ChartScene(QGraphicsScene):
         self.setSceneRect(QRectF(0, 0, self.layout.width, self.layout.height))
         self.current_id: str | None = None
 
+    @property
+    def colours(self) -> Palette:
+        """The pens and fills the scene is drawn with."""
+        return self._palette
+
     def set_path(self, path: Sequence[tuple[str, str | None]], *, marker: str = "") -> None:
         """Mark the walk's path (``Walk.path``): numbered boxes, thick arrows, a tag on the last.
 
@@ -421,12 +466,12 @@ class ChartView(QGraphicsView):
     def __init__(self, chart: Flowchart, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chartView")
-        self.chart_scene = ChartScene(chart, parent=self)
+        self.chart_scene = ChartScene(chart, palette=Palette.for_view(), parent=self)
         self.setScene(self.chart_scene)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setBackgroundBrush(QColor("white"))
+        self.setBackgroundBrush(self.chart_scene.colours.background)
         self.setAccessibleName(self.tr("Flowchart: {title}").format(title=chart.title))
         self.setAccessibleDescription(
             self.tr("A drawing of the chart. The same steps are listed in words beside it.")

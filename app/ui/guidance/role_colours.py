@@ -5,7 +5,9 @@ will be able to print in colour", so a version legible in black and white is nee
 Every role therefore has three signals, never colour alone: its **name**, written beside
 every swatch; a **pattern** (hatching) that survives a black-and-white printer; and a
 **colour** for screens and colour printers. The colours are dark enough to carry white
-text and distinct for the common forms of colour blindness (after the GOV.UK palette).
+text — at least 4.5:1, WCAG AA (GOV.UK's brown and turquoise, at about 3.2:1, are
+darkened for that) — and distinct for the common forms of colour blindness (after the
+GOV.UK palette).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ ROLE_STYLES: dict[Role, RoleStyle] = {
     Role.PRACTITIONER: RoleStyle("#00703c", Qt.BrushStyle.BDiagPattern, "diagonal lines"),
     Role.ESSENTIAL: RoleStyle("#d4351c", Qt.BrushStyle.DiagCrossPattern, "cross-hatching"),
     Role.INDEX_MANAGER: RoleStyle("#4c2c92", Qt.BrushStyle.VerPattern, "vertical lines"),
-    Role.USER_ADMIN: RoleStyle("#b58840", Qt.BrushStyle.Dense5Pattern, "dots"),
-    Role.DATA_MANAGER: RoleStyle("#28a197", Qt.BrushStyle.CrossPattern, "squares"),
+    Role.USER_ADMIN: RoleStyle("#916d33", Qt.BrushStyle.Dense5Pattern, "dots"),
+    Role.DATA_MANAGER: RoleStyle("#208179", Qt.BrushStyle.CrossPattern, "squares"),
 }
 
 #: The order roles are listed in: as PRODUCT.md §1 lists them.
