@@ -54,6 +54,12 @@ class IndexTerms:
     district_token: str
 
 
+def date_token(day: date) -> str:
+    """A date as the index stores it for search: ``20150314``."""
+    # Not strftime: it imports the time module on every call, through every import hook.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def index_terms(record: ChildRecord) -> IndexTerms:
     """What ``record`` is found by."""
     names = " ".join(
@@ -63,7 +69,7 @@ def index_terms(record: ChildRecord) -> IndexTerms:
     return IndexTerms(
         names_norm=names,
         phonetic=phonetic_key(names).lower(),
-        dob_token=record.date_of_birth.strftime("%Y%m%d"),
+        dob_token=date_token(record.date_of_birth),
         postcode_token="".join(postcode.split()).lower(),
         district_token=postcode.split(" ")[0].lower() if postcode else "",
     )
@@ -82,7 +88,7 @@ class ParsedQuery:
     def match_expression(self) -> str | None:
         """The FTS5 query, or ``None`` when nothing searchable has been typed yet."""
         terms = [_name_term(token) for token in self.names]
-        terms += [f"dob_token:{_quote(d.strftime('%Y%m%d'))}" for d in self.dates]
+        terms += [f"dob_token:{_quote(date_token(d))}" for d in self.dates]
         terms += [f"postcode_token:{_quote(p)}*" for p in self.postcodes]
         terms += [f"district_token:{_quote(d)}" for d in self.districts]
         return " AND ".join(terms) if terms else None

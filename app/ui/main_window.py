@@ -59,7 +59,6 @@ from app.ui import session as ops
 from app.ui.access_log_dialog import AccessLogDialog
 from app.ui.banners import demo_banner
 from app.ui.caseload_model import (
-    INDEX_ID_ROLE,
     CaseloadFilter,
     CaseloadModel,
     ChildRow,
@@ -447,9 +446,11 @@ class MainWindow(QMainWindow):
         if not self.proxy.rowCount():
             return
         if previous is not None:
-            for row in range(self.proxy.rowCount()):
-                if self.proxy.index(row, 0).data(INDEX_ID_ROLE) == previous.index_id:
-                    self.table.setCurrentIndex(self.proxy.index(row, 0))
+            source_row = self.model.row_of(previous.index_id)
+            if source_row is not None:
+                shown = self.proxy.mapFromSource(self.model.index(source_row, 0))
+                if shown.isValid():
+                    self.table.setCurrentIndex(shown)
                     return
         self.table.setCurrentIndex(self.proxy.index(0, 0))
 

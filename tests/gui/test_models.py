@@ -137,6 +137,24 @@ def test_sorting_is_by_value_not_by_the_text_shown() -> None:
     assert first[-1] == "Stonebridge, Ruby"
 
 
+def test_a_child_is_found_on_its_row_after_every_sort_and_refresh() -> None:
+    model = CaseloadModel()
+    rows = _caseload_rows()
+    model.set_rows(rows)
+    for column, order in (
+        (Column.DATE_OF_BIRTH, Qt.SortOrder.DescendingOrder),
+        (Column.NAME, Qt.SortOrder.AscendingOrder),
+    ):
+        model.sort(column, order)
+        for row in rows:
+            found = model.row_of(row.index_id)
+            assert found is not None
+            assert model.index(found, 0).data(INDEX_ID_ROLE) == row.index_id
+    model.set_rows(rows[1:])
+    assert model.row_of(rows[0].index_id) is None
+    assert model.row_of(rows[1].index_id) is not None
+
+
 def test_the_filter_shows_pinned_pending_or_shielded_children() -> None:
     model = CaseloadModel()
     model.set_rows(_caseload_rows())
