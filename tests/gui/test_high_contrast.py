@@ -41,6 +41,7 @@ from app.ui.application import apply_look
 from app.ui.banners import Banner, Tone, demo_banner
 from app.ui.contrast import AA, AAA, contrast_ratio, high_contrast, palette_is_high_contrast
 from app.ui.guidance.chart_view import ChartView
+from app.ui.guidance.guidance_viewer import GuidanceWindow
 from app.ui.guidance.role_colours import ROLE_STYLES
 from app.ui.guidance.walk_dialog import WalkDialog
 from app.ui.main_window import MainWindow
@@ -447,6 +448,23 @@ def test_the_walk_dialogs_chart(qtbot: QtBot, look: Look) -> None:
         assert background == Look.colour(Role_.Base)
     else:
         assert background == QColor("#ffffff")
+
+
+def test_the_guidance_viewer_drops_the_role_tints_in_high_contrast(
+    qtbot: QtBot, look: Look
+) -> None:
+    window = GuidanceWindow(roles={Role.PRACTITIONER})
+    show(qtbot, window)
+    html = window.viewer.text.document().toHtml().lower()
+    tints = {ROLE_STYLES[role].colour.lower() for role in ROLE_STYLES}
+    # Each role is still named, beside its pattern, whatever the look.
+    assert "practitioner" in html
+    if look.high:
+        assert not [tint for tint in tints if tint in html]
+    else:
+        assert [tint for tint in tints if tint in html]
+    rendering = Rendering(window)
+    check(rendering, look, "guidance-viewer", rendering.labels())
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DomainError
 from app.domain.roles import Role
+from app.ui.contrast import high_contrast
 from app.ui.errors import show_known_error
 from app.ui.guidance.chart_view import ChartView
 from app.ui.guidance.guidance_pages import GuidancePage, guidance_pages, page_document
@@ -240,11 +241,13 @@ class GuidanceViewer(QWidget):
         self.show_page(next(p for p in self.pages if p.page_id == page_id))
 
     def show_page(self, page: GuidancePage) -> None:
-        """Show ``page`` (in colour, as on screen)."""
+        """Show ``page``: in colour, or as printed in black and white in high contrast."""
         if self.page is not None and self.page.page_id == page.page_id:
             return
         self.page = page
-        document = page_document(page, colour=True, font=self.text.font())
+        # The role colours are fixed tints; a high-contrast user gets the page that needs
+        # no colour — each role by name and pattern — in their own text colour.
+        document = page_document(page, colour=not high_contrast(), font=self.text.font())
         document.setParent(self.text)
         self.text.setDocument(document)
         if self.chart_view is not None:
