@@ -535,6 +535,27 @@ def test_switching_to_high_contrast_while_running_restyles_what_is_open(
     assert colours() == ("#ffffff", "#000000")
 
 
+def test_an_open_chart_follows_a_switch_to_high_contrast_and_back(
+    qtbot: QtBot, restore_look: QApplication
+) -> None:
+    apply_look(restore_look)
+    dialog = WalkDialog(load_flowchart("should-i-share"))
+    show(qtbot, dialog)
+    view = dialog.panel.chart_view
+
+    def background() -> str:
+        return Rendering(dialog).background_of(view.viewport()).name()
+
+    assert background() == "#ffffff"
+    restore_look.setPalette(high_contrast_palette(*HIGH_CONTRAST_BLACK))
+    qtbot.waitUntil(lambda: background() == "#000000")
+    readings = Rendering(dialog).chart(view)
+    assert readings
+    assert too_faint(readings, Look("high-contrast-black", high=True)) == []
+    restore_look.setPalette(QPalette(restore_look.style().standardPalette()))
+    qtbot.waitUntil(lambda: background() == "#ffffff")
+
+
 def test_a_stylesheet_put_back_by_someone_else_is_left_alone(
     restore_look: QApplication,
 ) -> None:

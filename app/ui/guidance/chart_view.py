@@ -21,7 +21,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -169,6 +169,11 @@ class NodeItem(QGraphicsItem):
         """The chart node this box draws."""
         return self.box.node_id
 
+    def recolour(self, palette: Palette) -> None:
+        """Draw with ``palette`` from the next paint."""
+        self._palette = palette
+        self.update()
+
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         """The box, with room for its step number and the "You are here" tag."""
         return QRectF(-14, -14, self.box.width + 28, self.box.height + 28)
@@ -291,6 +296,11 @@ class EdgeItem(QGraphicsItem):
             path.lineTo(x, y)
         self._path = path
         self._caption_rect = caption_rect
+
+    def recolour(self, palette: Palette) -> None:
+        """Draw with ``palette`` from the next paint."""
+        self._palette = palette
+        self.update()
 
     @property
     def caption_rect(self) -> QRectF:
@@ -429,6 +439,15 @@ class ChartScene(QGraphicsScene):
         """The pens and fills the scene is drawn with."""
         return self._palette
 
+    def set_colours(self, palette: Palette) -> None:
+        """Draw with ``palette`` from now on (the system's contrast changed)."""
+        self._palette = palette
+        for node in self.nodes.values():
+            node.recolour(palette)
+        for edge in self.edges.values():
+            edge.recolour(palette)
+        self.update()
+
     def set_path(self, path: Sequence[tuple[str, str | None]], *, marker: str = "") -> None:
         """Mark the walk's path (``Walk.path``): numbered boxes, thick arrows, a tag on the last.
 
@@ -478,6 +497,15 @@ class ChartView(QGraphicsView):
         )
         self._zoom = 1.0
         self._shown = False
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Follow the system when its palette or contrast changes while the chart is open."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            wanted = Palette.for_view()
+            if wanted != self.chart_scene.colours:
+                self.chart_scene.set_colours(wanted)
+                self.setBackgroundBrush(wanted.background)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """The first time it is shown, zoom out a little if that fits the chart's width."""
