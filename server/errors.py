@@ -52,6 +52,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "id_taken": 409,
     "mutation_id_reused": 409,
     "audit_unavailable": 503,
+    "alert_not_found": 404,
+    "own_alert": 403,
+    "alert_already_reviewed": 409,
 }
 
 

@@ -173,6 +173,23 @@ def permit(
     return _record_permission(user, action, record, involvement)
 
 
+def alert_review_permission(user: User, *, subject_id: str, today: date) -> Permission:
+    """May ``user`` close an unusual-activity alert about ``subject_id``'s activity?
+
+    The oversight roles review alerts (PRODUCT.md §5), but never one about their own
+    activity: an alert closed by the person it is about has not been reviewed.
+    """
+    granted = permit(user, Action.READ_AUDIT, today=today)
+    if not granted.allowed:
+        return granted
+    if subject_id == user.id:
+        return _refuse(
+            "own_alert",
+            "This alert is about your own activity. Another oversight officer must review it.",
+        )
+    return ALLOWED
+
+
 def _record_permission(
     user: User, action: Action, record: ChildRecord, involvement: Involvement | None
 ) -> Permission:

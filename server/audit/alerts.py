@@ -1,11 +1,17 @@
 """Unusual-activity alerts: rules over the audit trail that flag patterns worth a look.
 
 PRODUCT.md §5 (from seed 004) names the patterns; each is one function here, computed on
-demand over a time window from the trail itself, so an alert can always be traced back
-to the entries that raised it (``entry_ids``). Nothing is stored: the same window gives
-the same alerts with the same ids, which is what a later review-and-close step will key
-on. Days and hours are judged in UK local time (Europe/London), because "out of hours"
-and "a day's volume" mean what they mean to the people being audited.
+demand from the trail itself, so an alert can always be traced back to the entries that
+raised it (``entry_ids``). Days and hours are judged in UK local time (Europe/London),
+because "out of hours" and "a day's volume" mean what they mean to the people being
+audited.
+
+Every alert belongs to one UK day, and the rules always judge whole days: a window is
+widened to the days it touches, and the alerts with evidence inside it are reported. So
+an alert's id, count and evidence are the same whichever window finds it, and its id
+(``ALERT_ID``: the day, then a digest of the rule, the user and what the alert is about
+— the day, or the one entry) is what a review keys on (``server.audit.reviews``). The id
+names its day so that the alert can be found again from the id alone.
 
 The thresholds are module constants so an operator (and a test) can see them.
 """
@@ -13,6 +19,7 @@ The thresholds are module constants so an operator (and a test) can see them.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +60,8 @@ _SUSPENSION_CHANGES = {"suspend_user": True, "reinstate_user": False}
 _IN_BATCH = 500
 #: Evidence listed per alert (the count says how many there were in all).
 MAX_EVIDENCE = 20
+#: An alert id: its UK day (``YYYYMMDD``), then 20 hex digits of digest.
+ALERT_ID = re.compile(r"^(\d{4})(\d{2})(\d{2})-[0-9a-f]{20}$")
 
 #: Things a person does (as opposed to what their client does in the background).
 USER_ACTIONS = frozenset(AuditAction) - {
@@ -98,21 +107,32 @@ class _User:
 _NOBODY = _User(id="", username="", display_name="", roles=frozenset())
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """An alert, and the time of every entry behind it (to place it in a window)."""
+
+    alert: AlertOut
+    times: tuple[datetime, ...]
+
+
 def _alert(
     rule: str,
     key: str,
-    user: _User | None,
+    actor_id: str,
     entries: Sequence[_Entry],
     summary: str,
     *,
+    user: _User | None,
     child_id: str | None = None,
     count: int | None = None,
-) -> AlertOut:
-    digest = hashlib.sha256(f"{rule}|{user.id if user else ''}|{key}".encode()).hexdigest()
-    return AlertOut(
-        id=digest[:20],
+) -> _Finding:
+    # Keyed on the actor's id, not the resolved user: two unknown actors stay apart.
+    day = entries[0].local.date()
+    digest = hashlib.sha256(f"{rule}|{actor_id}|{key}".encode()).hexdigest()
+    alert = AlertOut(
+        id=f"{day:%Y%m%d}-{digest[:20]}",
         rule=rule,
-        user_id=user.id if user else None,
+        user_id=actor_id,
         username=user.username if user else None,
         first_at=min(e.at for e in entries),
         last_at=max(e.at for e in entries),
@@ -121,6 +141,7 @@ def _alert(
         summary=summary,
         entry_ids=[e.id for e in entries[:MAX_EVIDENCE]],
     )
+    return _Finding(alert=alert, times=tuple(e.at for e in entries))
 
 
 def _load(session: Session, since: datetime, until: datetime) -> list[_Entry]:
@@ -189,7 +210,7 @@ def _by_user_day(entries: Iterable[_Entry]) -> dict[tuple[str, date], list[_Entr
 
 def bursts(
     session: Session, entries: Sequence[_Entry], users: dict[str, _User], since: datetime
-) -> list[AlertOut]:
+) -> list[_Finding]:
     """Days with far more accesses than the user's usual daily volume."""
     in_window = _by_user_day(e for e in entries if e.action in ACCESS_ACTIONS)
     candidates = {key: day for key, day in in_window.items() if len(day) >= BURST_FLOOR}
@@ -229,15 +250,16 @@ def bursts(
             _alert(
                 "burst",
                 day.isoformat(),
-                users.get(actor_id),
+                actor_id,
                 day_entries,
                 f"{len(day_entries)} searches and record openings on {day.isoformat()}, {habit}.",
+                user=users.get(actor_id),
             )
         )
     return alerts
 
 
-def searches_without_opens(entries: Sequence[_Entry], users: dict[str, _User]) -> list[AlertOut]:
+def searches_without_opens(entries: Sequence[_Entry], users: dict[str, _User]) -> list[_Finding]:
     """Days of many searches that rarely led to opening a record (browsing the index)."""
     alerts = []
     for (actor_id, day), day_entries in sorted(_by_user_day(entries).items()):
@@ -249,10 +271,11 @@ def searches_without_opens(entries: Sequence[_Entry], users: dict[str, _User]) -
             _alert(
                 "searches_without_opens",
                 day.isoformat(),
-                users.get(actor_id),
+                actor_id,
                 searches,
                 f"{len(searches)} searches on {day.isoformat()} but only {opens} "
                 f"record{'s' if opens != 1 else ''} opened.",
+                user=users.get(actor_id),
             )
         )
     return alerts
@@ -260,7 +283,7 @@ def searches_without_opens(entries: Sequence[_Entry], users: dict[str, _User]) -
 
 def vague_reason_without_involvement(
     session: Session, entries: Sequence[_Entry], users: dict[str, _User]
-) -> list[AlertOut]:
+) -> list[_Finding]:
     """Records opened for reason ``other`` by someone never involved with the child."""
     vague = [
         e
@@ -282,18 +305,19 @@ def vague_reason_without_involvement(
         _alert(
             "vague_reason_without_involvement",
             e.id,
-            users.get(e.actor_id),
+            e.actor_id,
             [e],
             "Opened a record giving only the reason 'other', without being involved with "
             "the child.",
             child_id=e.child_id,
+            user=users.get(e.actor_id),
         )
         for e in vague
         if (e.child_id, e.actor_id) not in involved
     ]
 
 
-def out_of_hours(entries: Sequence[_Entry], users: dict[str, _User]) -> list[AlertOut]:
+def out_of_hours(entries: Sequence[_Entry], users: dict[str, _User]) -> list[_Finding]:
     """Use of the index before the working day starts or after it ends (UK time)."""
     late = [
         e
@@ -307,11 +331,12 @@ def out_of_hours(entries: Sequence[_Entry], users: dict[str, _User]) -> list[Ale
             _alert(
                 "out_of_hours",
                 day.isoformat(),
-                users.get(actor_id),
+                actor_id,
                 day_entries,
                 f"{len(day_entries)} action{'s' if len(day_entries) != 1 else ''} outside "
                 f"{DAY_STARTS:%H:%M}–{DAY_ENDS:%H:%M} on {day.isoformat()} "
                 f"(UK time: {', '.join(times[:5])}{'…' if len(times) > 5 else ''}).",
+                user=users.get(actor_id),
             )
         )
     return alerts
@@ -359,7 +384,7 @@ def _shield_history(
 
 def shielded_access(
     session: Session, entries: Sequence[_Entry], users: dict[str, _User], until: datetime
-) -> list[AlertOut]:
+) -> list[_Finding]:
     """Shielded records opened, exported or printed by anyone but an index manager.
 
     Index managers shield, review and unshield these records as their job; anyone else
@@ -379,10 +404,11 @@ def shielded_access(
         _alert(
             "shielded_record",
             e.id,
-            users.get(e.actor_id),
+            e.actor_id,
             [e],
             f"Reached a shielded record ({e.action}).",
             child_id=e.child_id,
+            user=users.get(e.actor_id),
         )
         for e in touching
         if e.child_id and was_shielded(e.child_id, e.at)
@@ -404,7 +430,7 @@ def _searched_family_name(details: dict[str, Any]) -> str | None:
 
 def own_family_name(
     session: Session, entries: Sequence[_Entry], users: dict[str, _User]
-) -> list[AlertOut]:
+) -> list[_Finding]:
     """Children looked up who share the user's own family name (a relative, perhaps)."""
     opened = [e for e in entries if e.action in RECORD_ACTIONS and e.child_id]
     families = {
@@ -431,10 +457,11 @@ def own_family_name(
                 _alert(
                     "own_family_name",
                     e.id,
-                    user,
+                    e.actor_id,
                     [e],
                     f"Looked up a child who shares the user's family name ({e.action}).",
                     child_id=e.child_id,
+                    user=user,
                 )
             )
     return alerts
@@ -455,11 +482,12 @@ def _suspension_change(details: dict[str, Any]) -> tuple[str, bool] | None:
 
 def use_after_suspension(
     session: Session, entries: Sequence[_Entry], users: dict[str, _User], until: datetime
-) -> list[AlertOut]:
+) -> list[_Finding]:
     """Activity by a user after they were suspended, and attempts to sign in while suspended.
 
-    Offline work recorded on a laptop and pushed later is the usual way this shows up;
-    the index itself refuses a suspended user at every request.
+    One alert per user and UK day, like the other rules that count. Offline work
+    recorded on a laptop and pushed later is the usual way this shows up; the index
+    itself refuses a suspended user at every request.
     """
     changes: dict[str, list[tuple[datetime, bool]]] = defaultdict(list)
     for at, details in session.execute(
@@ -475,39 +503,36 @@ def use_after_suspension(
         before = [state for moment, state in changes.get(user_id, ()) if moment < at]
         return bool(before) and before[-1]
 
-    flagged: dict[str, list[_Entry]] = defaultdict(list)
-    for e in entries:
-        refused_sign_in = (
-            e.action == AuditAction.LOGIN_FAILED and e.details.get("error") == "account_suspended"
-        )
-        if refused_sign_in or (e.action in USER_ACTIONS and suspended(e.actor_id, e.at)):
-            flagged[e.actor_id].append(e)
+    flagged = [
+        e
+        for e in entries
+        if (e.action == AuditAction.LOGIN_FAILED and e.details.get("error") == "account_suspended")
+        or (e.action in USER_ACTIONS and suspended(e.actor_id, e.at))
+    ]
     return [
         _alert(
             "use_after_suspension",
-            flagged_entries[0].id,
-            users.get(actor_id),
-            flagged_entries,
-            f"{len(flagged_entries)} action{'s' if len(flagged_entries) != 1 else ''} or "
+            day.isoformat(),
+            actor_id,
+            day_entries,
+            f"{len(day_entries)} action{'s' if len(day_entries) != 1 else ''} or "
             "sign-in attempts while the account was suspended.",
+            user=users.get(actor_id),
         )
-        for actor_id, flagged_entries in sorted(flagged.items())
+        for (actor_id, day), day_entries in sorted(_by_user_day(flagged).items())
     ]
 
 
-def compute_alerts(session: Session, *, since: datetime, until: datetime) -> list[AlertOut]:
-    """Every rule's alerts for activity in ``[since, until)``, oldest first."""
-    check_window(since, until)
-    if until - since > timedelta(days=MAX_WINDOW_DAYS):
-        raise ApiError(
-            "invalid_request",
-            f"since: alerts cover at most {MAX_WINDOW_DAYS} days at a time.",
-            status=422,
-            field="since",
-        )
+def _midnight(day: date) -> datetime:
+    """The start of a UK day."""
+    return datetime.combine(day, time(0), UK)
+
+
+def _findings(session: Session, since: datetime, until: datetime) -> list[_Finding]:
+    """Every rule's findings over ``[since, until)``, which starts and ends at UK midnight."""
     entries = _load(session, since, until)
     users = _users(session, {e.actor_id for e in entries})
-    alerts = [
+    return [
         *bursts(session, entries, users, since),
         *searches_without_opens(entries, users),
         *vague_reason_without_involvement(session, entries, users),
@@ -516,4 +541,52 @@ def compute_alerts(session: Session, *, since: datetime, until: datetime) -> lis
         *own_family_name(session, entries, users),
         *use_after_suspension(session, entries, users, until),
     ]
+
+
+def compute_alerts(session: Session, *, since: datetime, until: datetime) -> list[AlertOut]:
+    """Every rule's alerts with evidence in ``[since, until)``, oldest first.
+
+    The rules judge the whole UK days the window touches, so an alert found through a
+    window that cuts its day still counts, and lists, the whole day's evidence.
+    """
+    check_window(since, until)
+    if until - since > timedelta(days=MAX_WINDOW_DAYS):
+        raise ApiError(
+            "invalid_request",
+            f"since: alerts cover at most {MAX_WINDOW_DAYS} days at a time.",
+            status=422,
+            field="since",
+        )
+    try:
+        last_day = (until - timedelta(microseconds=1)).astimezone(UK).date()
+        days = (_midnight(since.astimezone(UK).date()), _midnight(last_day + timedelta(days=1)))
+    except OverflowError as exc:
+        raise ApiError(
+            "invalid_request", "since: outside the range of dates.", status=422, field="since"
+        ) from exc
+    alerts = [
+        finding.alert
+        for finding in _findings(session, *days)
+        if any(since <= at < until for at in finding.times)
+    ]
     return sorted(alerts, key=lambda a: (a.first_at, a.rule, a.id))
+
+
+def alert_day(alert_id: str) -> date | None:
+    """The UK day an alert id names, or ``None`` if it is not an alert id at all."""
+    match = ALERT_ID.match(alert_id)
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def find_alert(session: Session, *, alert_id: str) -> AlertOut | None:
+    """The alert with this id, recomputed over its own day; ``None`` if there is none."""
+    day = alert_day(alert_id)
+    if day is None or day >= date.max:
+        return None
+    findings = _findings(session, _midnight(day), _midnight(day + timedelta(days=1)))
+    return next((f.alert for f in findings if f.alert.id == alert_id), None)

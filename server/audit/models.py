@@ -1,10 +1,13 @@
-"""The audit trail table: append-only, hash-chained, one row per ``AuditEntry``.
+"""The audit tables: the append-only, hash-chained trail, and the reviews of its alerts.
 
 Entries written by the index form the chain ``index``; entries pushed by a desktop
 client form one chain per device (``device:<id>``). ``seq`` orders entries within the
 table; ``chain_pos`` orders them within their chain. ``ChainHeadRow`` holds the last
 hash of each chain and is locked while appending, so concurrent writers cannot fork a
 chain. On PostgreSQL a trigger refuses UPDATE and DELETE on this table (migration).
+
+``AlertReviewRow`` closes one unusual-activity alert for good: reviews too are only ever
+added, never changed or removed (on PostgreSQL by trigger and grant, migration 0003).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.audit.schemas import NOTE_MAX_LENGTH
 from server.db import Base, SequenceKey, utcnow
 
 
@@ -54,3 +58,21 @@ class ChainHeadRow(Base):
     chain: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
     last_pos: Mapped[int] = mapped_column(default=0)
+
+
+class AlertReviewRow(Base):
+    """The review that closed one unusual-activity alert (PRODUCT.md §5); at most one each.
+
+    ``alert_id`` is the alert's stable id (``server.audit.alerts.ALERT_ID``); ``user_id``
+    the user the alert is about; ``note`` the reviewer's own words.
+    """
+
+    __tablename__ = "alert_reviews"
+
+    alert_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(64))
+    reviewed_by: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(NOTE_MAX_LENGTH))

@@ -2,7 +2,8 @@
 
 Every endpoint needs ``read_audit`` (index managers, user administrators), spot checks
 need ``spot_check``; and every read of the trail is itself written to the trail, in the
-same transaction, so watching the watchers needs no second mechanism.
+same transaction, so watching the watchers needs no second mechanism. Closing an alert
+with a review is written too, as an ``admin`` entry naming the alert and the outcome.
 
 Times given without a zone are taken as UK local time, which is what the people who
 run these reports mean by "since Monday 09:00".
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.domain.audit import AuditAction
 from app.domain.policy import Action, permit
-from server.audit import alerts, service, trail
+from server.audit import alerts, reviews, service, trail
 from server.audit.schemas import (
+    AlertOut,
     AlertReport,
+    AlertReviewRequest,
+    AlertStatus,
     ChainList,
     ChildActivity,
     SpotCheck,
@@ -52,6 +56,43 @@ def _allow(caller: Caller, action: Action, now: datetime) -> None:
     permit(caller.user, action, today=now.date()).raise_if_refused()
 
 
+def _record(
+    session: Session,
+    caller: Caller,
+    action: AuditAction,
+    *,
+    now: datetime,
+    details: dict[str, Any],
+    child_id: str | None = None,
+    finding: str = "",
+    what: str = "read",
+) -> None:
+    """Write the request to the trail, or refuse it if the trail cannot take the entry.
+
+    The one way that happens is an entry planted beyond the chain's recorded end: the
+    next position is taken. Every audited request then fails; this says why (and, for a
+    verification, where), instead of an unexplained server error.
+    """
+    try:
+        with session.begin_nested():
+            trail.record(
+                session,
+                action,
+                now=now,
+                actor_id=caller.user.id,
+                device_id=caller.device_id,
+                child_id=child_id,
+                details=details,
+            )
+    except IntegrityError as exc:
+        raise ApiError(
+            "audit_unavailable",
+            f"This {what} could not be written to the audit trail, so it was refused: the "
+            "index's audit chain is blocked by an entry that should not be there."
+            f"{finding} Please ask your system administrator to investigate.",
+        ) from exc
+
+
 def _audited(
     session: Session,
     caller: Caller,
@@ -61,38 +102,29 @@ def _audited(
     finding: str = "",
     **details: Any,
 ) -> None:
-    """Write the read to the trail, or refuse it if the trail cannot take the entry.
-
-    The one way that happens is an entry planted beyond the chain's recorded end: the
-    next position is taken. Every audited request then fails; this says why (and, for a
-    verification, where), instead of an unexplained server error.
-    """
+    """Write a read of the trail to the trail (``audit_read``, naming the view)."""
     child_id = details.pop("child_id", None)
-    try:
-        with session.begin_nested():
-            trail.record(
-                session,
-                AuditAction.AUDIT_READ,
-                now=now,
-                actor_id=caller.user.id,
-                device_id=caller.device_id,
-                child_id=child_id,
-                details={"view": view, **details},
-            )
-    except IntegrityError as exc:
-        raise ApiError(
-            "audit_unavailable",
-            "This read could not be written to the audit trail, so it was refused: the "
-            "index's audit chain is blocked by an entry that should not be there."
-            f"{finding} Please ask your system administrator to investigate.",
-        ) from exc
+    _record(
+        session,
+        caller,
+        AuditAction.AUDIT_READ,
+        now=now,
+        child_id=child_id,
+        finding=finding,
+        details={"view": view, **details},
+    )
 
 
 def _window(
     since: datetime | None, until: datetime | None, now: datetime, default_days: int
 ) -> tuple[datetime, datetime]:
-    end = service.as_utc(until) if until else now
-    start = service.as_utc(since) if since else end - timedelta(days=default_days)
+    try:
+        end = service.as_utc(until) if until else now
+        start = service.as_utc(since) if since else end - timedelta(days=default_days)
+    except OverflowError as exc:
+        raise ApiError(
+            "invalid_request", "since: outside the range of dates.", status=422, field="since"
+        ) from exc
     return start, end
 
 
@@ -214,11 +246,16 @@ def unusual_activity(
     now: Now,
     since: Moment = None,
     until: Moment = None,
+    status: Annotated[
+        AlertStatus, Query(description="open (not reviewed), closed (reviewed) or all.")
+    ] = AlertStatus.ALL,
 ) -> AlertReport:
     """Unusual-activity alerts for a window (default the last 7 days), oldest first."""
     _allow(caller, Action.READ_AUDIT, now)
     start, end = _window(since, until, now, DEFAULT_ALERT_DAYS)
-    found = alerts.compute_alerts(session, since=start, until=end)
+    found = reviews.with_reviews(
+        session, alerts.compute_alerts(session, since=start, until=end), status=status
+    )
     _audited(
         session,
         caller,
@@ -226,6 +263,45 @@ def unusual_activity(
         now=now,
         since=start.isoformat(),
         until=end.isoformat(),
+        status=status.value,
         alerts=len(found),
     )
     return AlertReport(since=start, until=end, alerts=found)
+
+
+@router.post("/alerts/{alert_id}/review", response_model=AlertOut, status_code=201)
+def review_alert(
+    *,
+    alert_id: Annotated[str, Path(min_length=1, max_length=64)],
+    body: AlertReviewRequest,
+    caller: CurrentCaller,
+    session: DbSession,
+    now: Now,
+) -> AlertOut:
+    """Close an alert with an outcome and a note; an alert is reviewed once, for good."""
+    # Reviewing is an oversight task of the same roles; the domain has no action of its own.
+    _allow(caller, Action.READ_AUDIT, now)
+    reviewed = reviews.close_alert(
+        session,
+        alert_id=alert_id,
+        outcome=body.outcome,
+        note=body.note,
+        reviewer=caller.user,
+        now=now,
+    )
+    assert reviewed.review is not None
+    _record(
+        session,
+        caller,
+        AuditAction.ADMIN,
+        now=now,
+        details={
+            "action": "review_alert",
+            "alert_id": reviewed.id,
+            "rule": reviewed.rule,
+            "user_id": reviewed.user_id,
+            "outcome": reviewed.review.outcome.value,
+        },
+        what="review",
+    )
+    return reviewed

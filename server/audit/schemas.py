@@ -1,4 +1,4 @@
-"""Response shapes of the audit endpoints: chain verification, views, spot checks, alerts.
+"""Shapes of the audit endpoints: chain verification, views, spot checks, alerts, reviews.
 
 Kept apart from the tables: an entry as an auditor sees it carries its chain position
 and who the actor is, never the raw row.
@@ -6,10 +6,13 @@ and who the actor is, never the raw row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
@@ -115,16 +118,75 @@ class SpotCheck(_Out):
     sample: list[EntryOut]
 
 
+class ReviewOutcome(StrEnum):
+    """How an oversight officer closed an alert; the values are the API's ``outcome``."""
+
+    NO_CONCERN = "no_concern"
+    EXPLAINED = "explained"
+    ADVICE_GIVEN = "advice_given"
+    REFERRED_TO_MANAGER = "referred_to_manager"
+    DISCIPLINARY = "disciplinary"
+    DATA_BREACH = "data_breach"
+
+
+OUTCOME_DESCRIPTIONS: Mapping[ReviewOutcome, str] = MappingProxyType(
+    {
+        ReviewOutcome.NO_CONCERN: "Legitimate work on the face of it; nothing to follow up",
+        ReviewOutcome.EXPLAINED: "The user (or their manager) explained it, and the "
+        "explanation was accepted",
+        ReviewOutcome.ADVICE_GIVEN: "A minor lapse: the user was reminded of the access rules",
+        ReviewOutcome.REFERRED_TO_MANAGER: "Passed to the user's line manager to follow up",
+        ReviewOutcome.DISCIPLINARY: "Referred for disciplinary action",
+        ReviewOutcome.DATA_BREACH: "Treated as a personal data breach and referred to the "
+        "data protection officer",
+    }
+)
+
+#: A review note: the reviewer's own words, at least this long …
+NOTE_MIN_LENGTH = 10
+#: … and at most this long (``review_note_too_long``).
+NOTE_MAX_LENGTH = 1000
+
+
+class AlertReviewRequest(BaseModel):
+    """``POST /audit/alerts/{id}/review``.
+
+    Both fields are optional and unbounded here (the body size limit still applies) so
+    that a missing, wrong or overlong one gets its own stable code
+    (``review_outcome_required``, ``review_note_too_long``, …) rather than a generic
+    validation error.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str | None = Field(default=None, description="One of ``ReviewOutcome``.")
+    note: str | None = Field(
+        default=None,
+        description="What the reviewer found, in their own words; children by index id only.",
+    )
+
+
+class AlertReviewOut(_Out):
+    """How, when and by whom an alert was closed."""
+
+    outcome: ReviewOutcome
+    note: str
+    reviewed_by: str
+    reviewed_by_username: str | None
+    reviewed_at: datetime
+
+
 class AlertOut(_Out):
     """One unusual-activity finding, computed from the trail (PRODUCT.md §5).
 
-    ``id`` is stable for the same finding over the same evidence, so a review outcome
-    can later be attached to it.
+    ``id`` names the alert's UK day and is stable for the same rule, user and day (or
+    entry), whatever window found it, so a review stays attached to it. ``review`` is
+    ``None`` while the alert is open.
     """
 
     id: str
     rule: str
-    user_id: str | None
+    user_id: str
     username: str | None
     first_at: datetime
     last_at: datetime
@@ -132,6 +194,15 @@ class AlertOut(_Out):
     child_id: str | None
     summary: str
     entry_ids: list[str]
+    review: AlertReviewOut | None = None
+
+
+class AlertStatus(StrEnum):
+    """Which alerts a listing shows: open (not reviewed), closed (reviewed), or all."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    ALL = "all"
 
 
 class AlertReport(_Out):

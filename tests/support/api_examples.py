@@ -528,7 +528,42 @@ def run(rec: Recorder, world: World, today: date) -> None:
         who=admin,
         params={"user_id": world.users[practitioner], "n": 2},
     )
-    rec.call("Alerts", "GET", "/api/v1/audit/alerts", who=manager)
+    found = rec.call("Alerts", "GET", "/api/v1/audit/alerts", who=manager)
+    shielded = next(a["id"] for a in found["alerts"] if a["rule"] == "shielded_record")
+    review_path = f"/api/v1/audit/alerts/{shielded}/review"
+    rec.call(
+        "Review an alert",
+        "POST",
+        review_path,
+        who=manager,
+        body={
+            "outcome": "explained",
+            "note": "Home visit agreed with the refuge beforehand; confirmed with the "
+            "practitioner's manager.",
+        },
+    )
+    rec.call(
+        "Review it again",
+        "POST",
+        review_path,
+        who=admin,
+        body={"outcome": "no_concern", "note": "Looks fine to me as well."},
+    )
+    rec.call(
+        "A review without a note",
+        "POST",
+        review_path,
+        who=manager,
+        body={"outcome": "no_concern"},
+    )
+    rec.call(
+        "No such alert",
+        "POST",
+        f"/api/v1/audit/alerts/{today:%Y%m%d}-{'0' * 20}/review",
+        who=manager,
+        body={"outcome": "no_concern", "note": "Nothing to add here."},
+    )
+    rec.call("Open alerts", "GET", "/api/v1/audit/alerts", who=manager, params={"status": "open"})
     rec.call("Audit is not for practitioners", "GET", "/api/v1/audit/chains", who=practitioner)
 
     rec.lines.append("## admin\n")

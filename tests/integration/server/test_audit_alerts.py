@@ -559,3 +559,64 @@ def test_the_alert_window_must_be_forwards_and_bounded(
     assert (backwards.status_code, backwards.json()["error"]) == (422, "invalid_request")
     assert (too_long.status_code, too_long.json()["field"]) == (422, "since")
     assert "92 days" in too_long.json()["message"]
+
+
+def test_an_alert_is_the_same_whichever_window_finds_it(
+    api: TestClient, users: Users, factory: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    admin = users.create("user-admin", Role.USER_ADMIN)
+    worker = users.create("suspended-worker", Role.PRACTITIONER)
+    with transaction(factory) as session:
+        write(
+            session,
+            AuditAction.ADMIN,
+            at=DAY + timedelta(hours=9),
+            actor_id=admin,
+            details={"action": "suspend_user", "target_user_id": worker},
+        )
+        flagged = [
+            write(
+                session,
+                AuditAction.OPEN,
+                at=DAY + timedelta(hours=hour),
+                actor_id=worker,
+                child_id=f"C{hour}",
+                reason_code="service_provision",
+                device_id="laptop-1",
+            )
+            for hour in (6, 11, 21)
+        ]
+    afternoon = {"since": "2026-11-10T11:30:00Z", "until": "2026-11-10T13:00:00Z"}
+    evening = {"since": "2026-11-10T20:00:00", "until": "2026-11-11T08:00:00"}
+    lunchtime = {"since": "2026-11-10T12:00:00Z", "until": "2026-11-10T13:00:00Z"}
+
+    whole_day = fetch(api, auditor, "use_after_suspension")
+    later = fetch(api, auditor, "use_after_suspension", evening)
+    nights = [fetch(api, auditor, "out_of_hours", w) for w in (WINDOW, evening)]
+
+    # The rules judge whole UK days: a window that cuts the day finds the same alert,
+    # with the whole day's evidence, so a review keyed on its id stays attached.
+    assert [(a["count"], a["entry_ids"]) for a in whole_day] == [(2, [e.id for e in flagged[1:]])]
+    assert later == whole_day
+    assert nights[0] == nights[1]
+    assert [a["entry_ids"] for a in nights[0]] == [[flagged[0].id, flagged[2].id]]
+    assert whole_day[0]["id"].startswith("20261110-")
+    # A window holding none of an alert's evidence does not list it.
+    assert fetch(api, auditor, "use_after_suspension", afternoon) == []
+    assert fetch(api, auditor, "out_of_hours", lunchtime) == []
+
+
+def test_unknown_actors_get_alerts_of_their_own(
+    api: TestClient, factory: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    with transaction(factory) as session:
+        for actor in ("former-user-1", "former-user-2"):
+            write(session, AuditAction.SEARCH, at=DAY + timedelta(hours=23), actor_id=actor)
+
+    found = fetch(api, auditor, "out_of_hours")
+
+    assert sorted((a["user_id"], a["username"]) for a in found) == [
+        ("former-user-1", None),
+        ("former-user-2", None),
+    ]
+    assert len({a["id"] for a in found}) == 2
