@@ -36,12 +36,13 @@ def _demo(args: argparse.Namespace) -> int:
         with EmbeddedIndex(children=args.children) as index:
             print(f"Everychild DEMO central index: {index.url}  (API docs: {index.url}/docs)")
             print(f"Demo users ({', '.join(DEMO_USERS)}), password {DEMO_PASSWORD}")
-            print("Press Ctrl+C to stop; the demo database is deleted on exit.")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                print("\nStopping the demo index.")
+            print("Press Ctrl+C to stop; the demo database is deleted on exit.", flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        # Whenever it comes — while seeding, starting or serving — the index has been
+        # stopped and its database deleted by the time it gets here.
+        print("\nThe demo index has stopped and its database is deleted.")
     except EmbeddedIndexError as exc:
         print(f"everychild: {exc}", file=sys.stderr)
         return 1

@@ -58,7 +58,18 @@ class EmbeddedIndex:
         self.stop()
 
     def start(self, *, timeout: float = 120.0) -> None:
-        """Seed a temporary database, start the index and wait until it answers."""
+        """Seed a temporary database, start the index and wait until it answers.
+
+        Interrupted or failing part-way (Ctrl+C while seeding, say), it stops what it had
+        started and deletes the database before passing the exception on.
+        """
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="everychild-demo-")
         database_url = f"sqlite:///{Path(self._folder.name) / 'index.db'}"
         seeded = subprocess.run(  # noqa: S603 - our own interpreter and module

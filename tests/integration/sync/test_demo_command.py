@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,10 +57,11 @@ class DemoProcess:
             self.lines.append(line)
             if line.startswith("Everychild DEMO central index: "):
                 self.url = line.split(": ", 1)[1].split()[0]
+            if line.startswith("Press Ctrl+C to stop"):
                 self._url.set()
 
     def wait_for_url(self) -> str:
-        """The index's address, once the demo says it is serving."""
+        """The index's address, once the demo says it is serving and may be stopped."""
         if not self._url.wait(START_SECONDS):
             raise AssertionError("the demo did not start:\n" + "".join(self.lines))
         return self.url
@@ -86,6 +88,19 @@ def demo(tmp_path: Path) -> Iterator[DemoProcess]:
     started.close()
 
 
+def test_stopping_the_demo_while_it_starts_leaves_nothing_behind(demo: DemoProcess) -> None:
+    # Ctrl+C as soon as the demo is under way, while it seeds or starts its index.
+    deadline = time.monotonic() + START_SECONDS
+    while not list(demo.temp.glob("everychild-demo-*")):
+        assert time.monotonic() < deadline, "the demo never started:\n" + "".join(demo.lines)
+        time.sleep(0.01)
+
+    assert demo.interrupt() == 0
+    demo.close()
+    assert "The demo index has stopped and its database is deleted." in "".join(demo.lines)
+    assert not list(demo.temp.glob("everychild-demo-*")), "the demo database was left behind"
+
+
 def test_the_demo_serves_the_demo_users_and_showcase_children_then_deletes_its_data(
     demo: DemoProcess,
 ) -> None:
@@ -109,5 +124,5 @@ def test_the_demo_serves_the_demo_users_and_showcase_children_then_deletes_its_d
     assert record.restricted_information_exists
 
     assert demo.interrupt() == 0
-    assert "Stopping the demo index." in "".join(demo.lines)
+    assert "The demo index has stopped and its database is deleted." in "".join(demo.lines)
     assert not list(demo.temp.glob("everychild-demo-*")), "the demo database was left behind"
