@@ -62,6 +62,7 @@ from app.store.models import (
     StoredChanges,
 )
 from app.store.profiles import Profile, delete_profile, device_secret
+from app.store.wipe_limit import record_wipe_due
 
 log = logging.getLogger(__name__)
 
@@ -535,7 +536,11 @@ class Cache:
     def record_contact(
         self, now: datetime, policy: DevicePolicy, *, reception_desk: bool | None = None
     ) -> None:
-        """Note a successful contact with the index, and the device policy it sent."""
+        """Note a successful contact with the index, and the device policy it sent.
+
+        The moment the copy falls due for wiping is mirrored beside the cache
+        (:mod:`app.store.wipe_limit`), so a copy past it is destroyed when the client starts.
+        """
         with transaction(self._db()) as connection:
             connection.execute(
                 "UPDATE sync_state SET last_contact_at = ?", (caseload.timestamp(now),)
@@ -554,6 +559,13 @@ class Cache:
                     int(bool(reception_desk)),
                     None if reception_desk is None else int(reception_desk),
                 ),
+            )
+        try:
+            record_wipe_due(self._profile, last_contact=now, limit_days=policy.wipe_after_days)
+        except OSError as exc:
+            # The check at unlock still applies; the mirror only brings the wipe forward.
+            log.warning(
+                "wipe-due of profile %s not written: %s", self._profile.profile_id, exc.strerror
             )
 
     def record_sync_success(self, now: datetime) -> None:

@@ -92,7 +92,8 @@ class Profile(BaseModel):
         return f"device:{self.device_id}"
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by its owner only."""
     # Written beside the target and renamed over it, so a crash never leaves half a file;
     # owner-only from the first byte.
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -107,7 +108,7 @@ def _write_private(path: Path, text: str) -> None:
 def save_profile(profile: Profile) -> None:
     """Write ``profile.json`` atomically, readable by its owner only."""
     profile.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _write_private(profile.folder / PROFILE_FILE, profile.model_dump_json(indent=2))
+    write_private(profile.folder / PROFILE_FILE, profile.model_dump_json(indent=2))
 
 
 def load_profile(profile_id: str, root: Path | None = None) -> Profile:

@@ -47,7 +47,8 @@ from app.store.device_secret import DeviceSecretStore
 from app.store.keys import Argon2Params
 from app.store.local_changes import authorise
 from app.store.models import CaseloadRow, Conflict, OutboxItem, SearchHit
-from app.store.profiles import Profile, create_profile, list_profiles
+from app.store.profiles import Profile, create_profile, delete_profile, list_profiles
+from app.store.wipe_limit import overdue
 from app.sync.client import IndexClient
 from app.sync.engine import Progress, SyncEngine, SyncReport, SyncStatus
 from app.sync.errors import SyncError
@@ -174,8 +175,28 @@ PULL_PAGE_SIZE = 500
 
 
 def saved_profiles(context: UiContext) -> list[Profile]:
-    """The profiles on this computer, for "pick your name"."""
-    return list_profiles(context.data_root)
+    """The profiles on this computer, for "pick your name" — none past its wipe limit."""
+    profiles = list_profiles(context.data_root)
+    doomed = {profile.profile_id for profile, _due in overdue(profiles, context.clock())}
+    return [profile for profile in profiles if profile.profile_id not in doomed]
+
+
+@dataclass(frozen=True)
+class WipedCopy:
+    """A profile destroyed because its copy was past the wipe limit."""
+
+    username: str
+    limit_days: int
+
+
+def destroy_overdue(context: UiContext) -> list[WipedCopy]:
+    """Destroy every profile whose copy is past its wipe limit (PRODUCT.md §6)."""
+    wiped = []
+    for profile, due in overdue(list_profiles(context.data_root), context.clock()):
+        log.warning("profile %s past its wipe limit: destroying it", profile.profile_id)
+        delete_profile(profile, context.secret_store)
+        wiped.append(WipedCopy(username=profile.username, limit_days=due.limit_days))
+    return wiped
 
 
 def _open_cache(context: UiContext, profile: Profile, password: str) -> Cache:

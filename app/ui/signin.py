@@ -134,6 +134,7 @@ class SignInWindow(QWidget):
         self.reload_profiles(preselect)
         self._set_tab_order()
         self.resize(self.fontMetrics().averageCharWidth() * 80, self.sizeHint().height())
+        self._destroy_overdue()
 
     # -- building -------------------------------------------------------------------------------
 
@@ -282,6 +283,31 @@ class SignInWindow(QWidget):
             self.saved_password.setFocus()
         else:
             (self.username if self.server_url.text() else self.server_url).setFocus()
+
+    def _destroy_overdue(self) -> None:
+        """Destroy the copies past the wipe limit (off this thread: erasing takes time)."""
+        context = self._context
+        (
+            self._worker.task(lambda: ops.destroy_overdue(context), owner=self)
+            .success(self._overdue_destroyed)
+            .failure(lambda error: report(error, parent=self))
+            .start()
+        )
+
+    def _overdue_destroyed(self, wiped: list[ops.WipedCopy]) -> None:
+        if not wiped:
+            return
+        self.reload_profiles()
+        names = " and ".join(copy.username for copy in wiped)
+        days = max(copy.limit_days for copy in wiped)
+        self.show_message(
+            self.tr(
+                "Everychild deleted the copy of the caseload kept on this computer for "
+                "{names}: it had not reached the index for more than {days} days, the limit "
+                "your organisation sets. Changes not yet sent were deleted with it. Sign in "
+                "to fetch the caseload again."
+            ).format(names=names, days=days)
+        )
 
     def selected_profile(self) -> Profile | None:
         """The profile picked in the list."""

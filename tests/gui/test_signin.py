@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -11,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.store.cache import Cache
 from app.store.errors import MESSAGES as STORE_MESSAGES
 from app.store.profiles import Profile
 from app.ui import session as ops
@@ -18,7 +20,7 @@ from app.ui.session import Session, UiContext
 from app.ui.signin import SignInWindow
 from app.ui.tasks import CacheWorker
 from tests.gui import synthetic
-from tests.gui.conftest import UNREACHABLE_URL, run_on
+from tests.gui.conftest import POLICY, UNREACHABLE_URL, run_on, utcnow
 
 
 @pytest.fixture
@@ -183,3 +185,51 @@ def test_tab_goes_from_the_list_to_the_password_to_the_buttons(
         assert focused is not None
         QTest.keyClick(focused, Qt.Key.Key_Tab)
         assert expected.hasFocus()
+
+
+def test_a_copy_past_the_wipe_limit_is_destroyed_when_the_window_opens(
+    qtbot: QtBot,
+    window_factory: Callable[..., SignInWindow],
+    *,
+    worker: CacheWorker,
+    context: UiContext,
+    make_profile: Callable[..., Profile],
+    filled_profile: Profile,
+) -> None:
+    kept = make_profile("reception.two")
+    # The filled profile last reached the index more than its 14 days ago.
+    long_ago = utcnow() - timedelta(days=POLICY.wipe_after_days, minutes=1)
+
+    def last_contact_long_ago() -> None:
+        cache = Cache.open(filled_profile, synthetic.PASSWORD, context.secret_store, now=long_ago)
+        try:
+            cache.record_contact(long_ago, POLICY)
+        finally:
+            cache.close()
+
+    run_on(qtbot, worker, last_contact_long_ago)
+
+    window = window_factory()
+    qtbot.waitUntil(lambda: not window.message.isHidden(), timeout=15_000)
+    assert window.message.text == (
+        "Everychild deleted the copy of the caseload kept on this computer for pat.visitor: "
+        "it had not reached the index for more than 14 days, the limit your organisation "
+        "sets. Changes not yet sent were deleted with it. Sign in to fetch the caseload again."
+    )
+    assert not filled_profile.folder.exists()
+    assert context.secret_store.get(filled_profile.profile_id) is None
+    rows = [window.profiles.profile_at(r).profile_id for r in range(window.profiles.rowCount())]
+    assert rows == [kept.profile_id]
+
+
+def test_a_copy_within_the_wipe_limit_is_kept(
+    qtbot: QtBot,
+    window_factory: Callable[..., SignInWindow],
+    worker: CacheWorker,
+    filled_profile: Profile,
+) -> None:
+    window = window_factory()
+    run_on(qtbot, worker, lambda: None)  # the window's check has run on the worker
+    assert filled_profile.folder.exists()
+    assert window.message.isHidden()
+    assert window.profiles.rowCount() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from app.store.cache import Cache
 from app.store.device_secret import EphemeralSecretStore
 from app.store.errors import StoreError
 from app.store.profiles import Profile, list_profiles
+from app.store.wipe_limit import WIPE_DUE_FILE, WipeDue, overdue, wipe_due
 from tests.unit.store.conftest import NOW, PASSWORD, POLICY, SEEDED, page
 
 WIPE_AFTER = timedelta(days=POLICY.wipe_after_days)
@@ -80,3 +82,31 @@ def test_reception_desk_flag_and_idle_lock_are_kept(cache: Cache) -> None:
     cache.record_contact(NOW, desk)  # a later contact that does not say keeps the flag
     assert cache.reception_desk() is True
     assert cache.device_policy() == desk
+
+
+def test_each_contact_mirrors_when_the_copy_falls_due_and_nothing_else(
+    cache: Cache, profile: Profile
+) -> None:
+    policy = DevicePolicy(idle_lock_minutes=2, offline_lease_hours=8, wipe_after_days=3)
+    later = NOW + timedelta(hours=5)
+    cache.record_contact(later, policy)
+
+    assert wipe_due(profile) == WipeDue(due_at=later + timedelta(days=3), limit_days=3)
+    mirror = profile.folder / WIPE_DUE_FILE
+    assert mirror.stat().st_mode & 0o777 == 0o600
+    assert set(json.loads(mirror.read_text(encoding="utf-8"))) == {"due_at", "limit_days"}
+    assert overdue([profile], later + timedelta(days=3)) == []
+    assert overdue([profile], later + timedelta(days=3, seconds=1)) == [
+        (profile, WipeDue(due_at=later + timedelta(days=3), limit_days=3))
+    ]
+
+
+def test_a_missing_or_unreadable_mirror_wipes_nothing_early(cache: Cache, profile: Profile) -> None:
+    mirror = profile.folder / WIPE_DUE_FILE
+    mirror.unlink()
+    assert wipe_due(profile) is None
+    assert overdue([profile], NOW + timedelta(days=365)) == []
+    mirror.write_text("not json", encoding="utf-8")
+    assert wipe_due(profile) is None
+    # The check at unlock still applies.
+    assert cache.check_wipe(NOW + WIPE_AFTER + timedelta(seconds=1)) is True
