@@ -1,7 +1,8 @@
 """FastAPI dependencies shared by every router: settings, clock, session, caller.
 
-``DbSession`` is one transaction per request: committed when the endpoint returns,
-rolled back whole when it raises — so a refused request never leaves a partial write.
+``DbSession`` is one transaction per request: committed when the endpoint returns and
+before the response is sent, rolled back whole when it raises — so a refused request
+never leaves a partial write, and no answer claims a change that is not committed.
 ``CurrentCaller`` resolves the bearer token to the signed-in user and device, refusing
 expired tokens, revoked devices and suspended users at every request.
 """
@@ -50,7 +51,11 @@ def db_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Now = Annotated[datetime, Depends(get_now)]
-DbSession = Annotated[Session, Depends(db_session)]
+#: Committed before the response is sent (``scope="function"``): FastAPI otherwise runs a
+#: request-scoped dependency's exit after the answer has left, so a client could be told
+#: "applied" about a change whose commit then failed, or never ran because the process
+#: died — and drop it from its outbox for good.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 SessionFactory = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 
 
