@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop, Qt, QTimer, SignalInstance
+from PySide6.QtCore import QDeadlineTimer, Qt, SignalInstance
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
 
 from app.domain.reasons import ReasonCode
 from app.store.device_secret import EphemeralSecretStore
@@ -42,6 +41,7 @@ from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
 from server.demo.users import DEMO_PASSWORD
 from tests.gui import synthetic
+from tests.gui.grabbing import save_grab, settle
 from tests.support.live_server import LiveServer, prepare_database
 
 T = TypeVar("T")
@@ -128,7 +128,7 @@ def _shoot(shot: Shot, server: LiveServer, worker: CacheWorker, data: Path, fold
         )
         _open(main, shot)
         _fit_record(main)
-        return _save(main, folder, shot.name)
+        return save_grab(main, folder, shot.name)
     finally:
         _close(main, worker, context, session)
 
@@ -164,7 +164,7 @@ def _fit_record(main: MainWindow) -> None:
     layout = body.layout() if body is not None else None
     if layout is None:
         return
-    _settle()
+    settle()
     viewport = view.viewport()
     # Word-wrapped text is as tall as its width makes it: ask the layout for that height.
     needed = layout.totalHeightForWidth(viewport.width())
@@ -195,7 +195,7 @@ def _until(condition: Callable[[], bool]) -> None:
     while not condition():
         if deadline.hasExpired():
             raise TimeoutError("the live index did not answer in time")
-        _settle(20)
+        settle(20)
 
 
 def _wait_for(signal: SignalInstance, start: Callable[[], None]) -> list[Any]:
@@ -231,18 +231,3 @@ def _on_worker(worker: CacheWorker, function: Callable[[], T]) -> T:
         raise errors[0]
     result: T = outcome[0]
     return result
-
-
-def _settle(milliseconds: int = 50) -> None:
-    """Run the event loop a while: queued layout and paint events, answers from the worker."""
-    loop = QEventLoop()
-    QTimer.singleShot(milliseconds, loop.quit)
-    loop.exec()
-
-
-def _save(widget: QWidget, folder: Path, name: str) -> Path:
-    _settle()
-    path = folder / f"{name}.png"
-    if not widget.grab().save(str(path)):
-        raise OSError(f"could not write {path}")
-    return path

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, SignalInstance
-from PySide6.QtWidgets import QWidget
 
 from app.domain.changes import Change, ChangesPage, SetIndicator
 from app.domain.policy import SearchResult, visible_record
@@ -54,6 +53,7 @@ from app.ui.signin import SignInWindow
 from app.ui.sync_status import StatusRelay
 from app.ui.tasks import CacheWorker
 from tests.gui import arrange, synthetic
+from tests.gui.grabbing import save_grab
 from tests.gui.live_screenshots import render_live
 
 T = TypeVar("T")
@@ -105,21 +105,6 @@ def _on_worker(worker: CacheWorker, function: Callable[[], T]) -> T:
         raise outcome.error
     result: T = outcome.value
     return result
-
-
-def _settle() -> None:
-    """Let queued layout and paint events run before a grab."""
-    loop = QEventLoop()
-    QTimer.singleShot(50, loop.quit)
-    loop.exec()
-
-
-def _save(widget: QWidget, folder: Path, name: str) -> Path:
-    _settle()
-    path = folder / f"{name}.png"
-    if not widget.grab().save(str(path)):
-        raise OSError(f"could not write {path}")
-    return path
 
 
 def render_all(folder: Path = DEFAULT_FOLDER) -> list[Path]:
@@ -219,20 +204,20 @@ def _render(context: UiContext, worker: CacheWorker, folder: Path) -> list[Path]
     main.show()
     _wait_for(main.rows_shown, main.start)
     main.table.setCurrentIndex(main.proxy.index(0, Column.NAME))
-    written.append(_save(main, folder, "caseload"))
+    written.append(save_grab(main, folder, "caseload"))
 
     main.open_selected()
     dialog = main.reason_dialog
     assert dialog is not None
     dialog.choose(ReasonCode.SERVICE_PROVISION)
-    written.append(_save(dialog, folder, "reason-dialog"))
+    written.append(save_grab(dialog, folder, "reason-dialog"))
     dialog.choose(ReasonCode.OTHER)
     dialog.reason_text.setText("Checking")
     fit_height(dialog)
-    written.append(_save(dialog, folder, "reason-dialog-other"))
+    written.append(save_grab(dialog, folder, "reason-dialog-other"))
     dialog.choose(ReasonCode.SERVICE_PROVISION)
     _wait_for(main.record_opened, dialog.accept)
-    written.append(_save(main, folder, "record-in-window"))
+    written.append(save_grab(main, folder, "record-in-window"))
 
     written += _change_dialogs(main, folder, now.date())
     written += _lists(main, folder)
@@ -267,10 +252,10 @@ def _render(context: UiContext, worker: CacheWorker, folder: Path) -> list[Path]
             ),
         ]
     )
-    written.append(_save(main, folder, "online-search"))
+    written.append(save_grab(main, folder, "online-search"))
 
     box = show_explanation(lease_expired(now - timedelta(hours=80), 72), main)
-    written.append(_save(box, folder, "lease-expired"))
+    written.append(save_grab(box, folder, "lease-expired"))
     box.close()
 
     written += _records(folder)
@@ -288,11 +273,11 @@ def _sign_in_screens(
     written = []
     sign_in = SignInWindow(worker, context, preselect=pat_id)
     sign_in.show()
-    written.append(_save(sign_in, folder, "signin"))
+    written.append(save_grab(sign_in, folder, "signin"))
     sign_in.show_message(
         "Everychild locked itself after 5 minutes without use. Type your password to carry on."
     )
-    written.append(_save(sign_in, folder, "lock-screen"))
+    written.append(save_grab(sign_in, folder, "lock-screen"))
     sign_in.close()
     sign_in.deleteLater()
 
@@ -305,7 +290,7 @@ def _sign_in_screens(
     demo = SignInWindow(worker, demo_context)
     demo.show()
     demo.username.setText("demo-practitioner")
-    written.append(_save(demo, folder, "signin-demo"))
+    written.append(save_grab(demo, folder, "signin-demo"))
     demo.close()
     demo.deleteLater()
     return written
@@ -319,7 +304,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
     indicator.show()
     indicator.choose(1)
     fit_height(indicator)
-    written.append(_save(indicator, folder, "set-indicator"))
+    written.append(save_grab(indicator, folder, "set-indicator"))
     indicator.close()
 
     ending = EndInvolvementDialog(
@@ -331,7 +316,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
     )
     ending.show()
     fit_height(ending)
-    written.append(_save(ending, folder, "end-involvement"))
+    written.append(save_grab(ending, folder, "end-involvement"))
     ending.close()
 
     camhs = synthetic.user(Role.PRACTITIONER).model_copy(
@@ -354,7 +339,7 @@ def _change_dialogs(main: MainWindow, folder: Path, today: date) -> list[Path]:
     )
     consent.show()
     fit_height(consent)
-    written.append(_save(consent, folder, "add-involvement-consent"))
+    written.append(save_grab(consent, folder, "add-involvement-consent"))
     consent.close()
     return written
 
@@ -369,7 +354,7 @@ def _lists(main: MainWindow, folder: Path) -> list[Path]:
         listed: ListDialog = show()
         # Its rows are read on the worker: they arrive through the event loop.
         _wait_for(listed.rows_loaded, lambda: None)
-        written.append(_save(listed, folder, name))
+        written.append(save_grab(listed, folder, name))
         listed.close()
     return written
 
@@ -399,7 +384,7 @@ def _records(folder: Path) -> list[Path]:
             else body.sizeHint().height()
         )
         view.resize(width, needed)
-        written.append(_save(body, folder, name))
+        written.append(save_grab(body, folder, name))
         view.close()
         view.deleteLater()
     return written

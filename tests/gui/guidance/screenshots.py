@@ -21,8 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEventLoop, QTimer
 
 from app.domain.changes import Change, ChangesPage
 from app.domain.flowcharts import load_flowchart
@@ -43,6 +42,7 @@ from app.ui.guidance.saving import DecisionSaver
 from app.ui.session import UiContext
 from app.ui.tasks import CacheWorker
 from tests.gui import synthetic
+from tests.gui.grabbing import save_grab
 
 T = TypeVar("T")
 
@@ -67,15 +67,6 @@ def _on_worker(worker: CacheWorker, function: Callable[[], T]) -> T:
         raise outcome["error"]
     result: T = outcome["value"]
     return result
-
-
-def _save(widget: QWidget, folder: Path, name: str) -> Path:
-    # Let pending layout requests (a button's new text, a page just shown) take effect.
-    QCoreApplication.processEvents()
-    path = folder / f"{name}.png"
-    if not widget.grab().save(str(path)):
-        raise OSError(f"could not write {path}")
-    return path
 
 
 def _walk(dialog: DecisionDialog | ConsentStepDialog, *numbers: int) -> None:
@@ -173,18 +164,18 @@ def _render(context: UiContext, worker: CacheWorker, folder: Path) -> list[Path]
         dialog = DecisionDialog(saver, child_label="Amelia Hartwell, born 14 March 2015")
         dialog.show()
         _walk(dialog, 1, 1, 1, 4)
-        written.append(_save(dialog, folder, "decision-walk"))
+        written.append(save_grab(dialog, folder, "decision-walk"))
         _walk(dialog, 3, 1, 1)
-        written.append(_save(dialog, folder, "decision-outcome"))
+        written.append(save_grab(dialog, folder, "decision-outcome"))
         dialog.show_form()
-        written.append(_save(dialog, folder, "decision-form"))
+        written.append(save_grab(dialog, folder, "decision-form"))
         dialog.close()
 
         panel = DecisionsPanel([recorded_decision()], can_record=True)
         panel.resize(900, 1100)
         panel.show()
         panel.cards[0].show_path()
-        written.append(_save(panel, folder, "decision-record-with-path"))
+        written.append(save_grab(panel, folder, "decision-record-with-path"))
         panel.close()
 
         consent = ConsentStepDialog(
@@ -196,16 +187,16 @@ def _render(context: UiContext, worker: CacheWorker, folder: Path) -> list[Path]
         consent.justification.setPlainText(
             "Disclosed injuries at home; strategy discussion held; team manager agreed."
         )
-        written.append(_save(consent, folder, "consent-step-override"))
+        written.append(save_grab(consent, folder, "consent-step-override"))
         consent.close()
 
         window = GuidanceWindow(roles={Role.PRACTITIONER})
         window.show()
-        written.append(_save(window, folder, "guidance-golden-rules"))
+        written.append(save_grab(window, folder, "guidance-golden-rules"))
         window.viewer.select("should-i-share")
-        written.append(_save(window, folder, "guidance-chart-text"))
+        written.append(save_grab(window, folder, "guidance-chart-text"))
         window.viewer.tabs.setCurrentIndex(1)
-        written.append(_save(window, folder, "guidance-chart-drawing"))
+        written.append(save_grab(window, folder, "guidance-chart-drawing"))
         window.close()
     finally:
         _on_worker(worker, lambda: ops.lock(context, session))

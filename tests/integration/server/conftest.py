@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.roles import Role
 from server.app import create_app
@@ -125,3 +126,17 @@ def sign_in(
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def factory(server_app: FastAPI) -> sessionmaker[Session]:
+    """The index's own session factory, to arrange rows and read them back."""
+    session_factory: sessionmaker[Session] = server_app.state.session_factory
+    return session_factory
+
+
+@pytest.fixture
+def auditor(api: TestClient, users: Users) -> dict[str, str]:
+    """An index manager, signed in: one of the oversight roles that read the audit."""
+    users.create("index-team", Role.INDEX_MANAGER)
+    return sign_in(api, "index-team")

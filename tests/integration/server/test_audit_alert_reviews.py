@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,18 +24,6 @@ from tests.integration.server.conftest import Clock, Users, sign_in
 from tests.integration.server.test_audit_alerts import ALERTS, DAY, WINDOW, write
 
 NOTE = "On call that night; confirmed with the duty rota."
-
-
-@pytest.fixture
-def factory(server_app: FastAPI) -> sessionmaker[Session]:
-    session_factory: sessionmaker[Session] = server_app.state.session_factory
-    return session_factory
-
-
-@pytest.fixture
-def auditor(api: TestClient, users: Users) -> dict[str, str]:
-    users.create("index-team", Role.INDEX_MANAGER)
-    return sign_in(api, "index-team")
 
 
 def night_work(factory: sessionmaker[Session], user_id: str, *hours: float) -> None:

@@ -11,8 +11,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,18 +96,6 @@ def child(
     )
     insert_child(session, record, now=DAY - timedelta(days=10))
     return index_id
-
-
-@pytest.fixture
-def factory(server_app: FastAPI) -> sessionmaker[Session]:
-    session_factory: sessionmaker[Session] = server_app.state.session_factory
-    return session_factory
-
-
-@pytest.fixture
-def auditor(api: TestClient, users: Users) -> dict[str, str]:
-    users.create("index-team", Role.INDEX_MANAGER)
-    return sign_in(api, "index-team")
 
 
 def fetch(

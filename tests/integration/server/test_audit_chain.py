@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Executable, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,18 +58,6 @@ def verify_index(api: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert len(body["chains"]) == 1
     return body
-
-
-@pytest.fixture
-def factory(server_app: FastAPI) -> sessionmaker[Session]:
-    session_factory: sessionmaker[Session] = server_app.state.session_factory
-    return session_factory
-
-
-@pytest.fixture
-def auditor(api: TestClient, users: Users) -> dict[str, str]:
-    users.create("index-team", Role.INDEX_MANAGER)
-    return sign_in(api, "index-team")
 
 
 @pytest.fixture

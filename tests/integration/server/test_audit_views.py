@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,12 +34,6 @@ def write(session: Session, action: AuditAction, *, at: datetime, **fields: Any)
         **fields,
     )
     return trail.store(session, entry, head)
-
-
-@pytest.fixture
-def factory(server_app: FastAPI) -> sessionmaker[Session]:
-    session_factory: sessionmaker[Session] = server_app.state.session_factory
-    return session_factory
 
 
 def audit_reads(factory: sessionmaker[Session], actor_id: str) -> list[dict[str, Any]]:
