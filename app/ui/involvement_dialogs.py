@@ -105,6 +105,8 @@ class AddInvolvementDialog(ChangeDialog):
         self._today = today
         self._involvement_id = uuid.uuid4().hex
         self.consent = consent
+        #: The consent said back, for a sensitive service.
+        self.consent_note: Banner | None = None
         if service.sensitive and consent is not None:
             self.consent_note = Banner(
                 _tr("{service} is a sensitive service: only essential staff will see it.").format(

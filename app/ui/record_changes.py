@@ -36,7 +36,7 @@ from app.ui.action_offers import NOTHING, offers_for
 from app.ui.caseload_model import format_date
 from app.ui.change_dialog import ChangeDialog
 from app.ui.errors import report
-from app.ui.guidance.consent_step import ConsentStepDialog
+from app.ui.guidance.consent_step import ADDING_OUTCOMES, ConsentStepDialog
 from app.ui.guidance.decision_dialog import DecisionDialog, WithdrawConsentDialog
 from app.ui.guidance.saving import DecisionSaver, SavedDecision
 from app.ui.indicator_dialogs import ClearIndicatorDialog, SetIndicatorDialog
@@ -46,11 +46,6 @@ from app.ui.record_tab import RecordTab
 from app.ui.session import ChangeMade, Session, UiContext
 from app.ui.sync_runner import SESSION_ENDING_CODES
 from app.ui.tasks import CacheWorker
-
-#: The outcomes of chart 4 after which the details of the involvement are asked for.
-CONSENT_OUTCOMES_THAT_ADD = frozenset(
-    {OutcomeDecision.RECORD_WITH_CONSENT, OutcomeDecision.RECORD_WITH_OVERRIDE}
-)
 
 
 def child_label(tab: RecordTab) -> str:
@@ -166,8 +161,11 @@ class RecordChanges(QObject):
                 signed_in=self._signed_in(),
             )
         )
+        decisions = self._decision_offered(tab)
         if tab is not None:
             tab.offers = offers
+            # The record view's "Consent withdrawn…" buttons follow the same rule.
+            tab.allow_decisions(decisions)
         for action, offered in (
             (self.add_involvement, offers.add_involvement),
             (self.end_involvement, bool(offers.end)),
@@ -175,17 +173,13 @@ class RecordChanges(QObject):
             (self.clear_indicator, bool(offers.clear)),
             (self.pin, offers.pin),
             (self.unpin, offers.unpin),
-            (self.record_decision, self._decision_offered(tab)),
+            (self.record_decision, decisions),
         ):
             action.setVisible(offered)
             action.setEnabled(offered)
 
     def _decision_offered(self, tab: RecordTab | None) -> bool:
-        if tab is None:
-            return False
-        offered = self.decisions_recordable(tab.record, cached=tab.cached)
-        tab.allow_decisions(offered)
-        return offered
+        return tab is not None and self.decisions_recordable(tab.record, cached=tab.cached)
 
     def decisions_recordable(self, record: ChildRecord, *, cached: bool) -> bool:
         """True if the user may record decisions (and withdrawals) on ``record`` here."""
@@ -261,7 +255,7 @@ class RecordChanges(QObject):
 
     def _consent_settled(self, tab: RecordTab, outcome: OutcomeDecision | None) -> None:
         """Say so on the tab when chart 4 ended without adding the involvement."""
-        if not shiboken6.isValid(tab) or outcome in CONSENT_OUTCOMES_THAT_ADD:
+        if not shiboken6.isValid(tab) or outcome in ADDING_OUTCOMES:
             return
         if outcome is OutcomeDecision.DO_NOT_RECORD:
             tab.show_note(

@@ -364,6 +364,7 @@ def test_a_sensitive_service_walks_the_consent_chart_before_the_details(
     assert opened.args is not None
     dialog = opened.args[0]
     assert isinstance(dialog, AddInvolvementDialog)
+    assert dialog.consent_note is not None
     assert dialog.consent_note.text.endswith(
         "Recorded without consent because of a child-protection concern, on "
         f"{format_date(utcnow().date())}. Flagged for review."

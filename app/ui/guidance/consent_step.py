@@ -50,6 +50,10 @@ from app.ui.guidance.wording import chart_text, consent_giver_label
 
 #: Chart 4 of PRODUCT.md §4: consent for recording a sensitive-service involvement.
 CONSENT_CHART = "sensitive-involvement-consent"
+#: The outcomes of chart 4 after which the involvement is added (with its consent).
+ADDING_OUTCOMES = frozenset(
+    {OutcomeDecision.RECORD_WITH_CONSENT, OutcomeDecision.RECORD_WITH_OVERRIDE}
+)
 
 
 class ConsentStepDialog(QDialog):
@@ -185,10 +189,7 @@ class ConsentStepDialog(QDialog):
         decision = result.decision
         self.giver_box.setVisible(decision is OutcomeDecision.RECORD_WITH_CONSENT)
         self.justification_box.setVisible(decision is OutcomeDecision.RECORD_WITH_OVERRIDE)
-        adds = decision in (
-            OutcomeDecision.RECORD_WITH_CONSENT,
-            OutcomeDecision.RECORD_WITH_OVERRIDE,
-        )
+        adds = decision in ADDING_OUTCOMES
         self.add_button.setVisible(adds)
         self.add_button.setText(
             self.tr("&Add my details under the override")
