@@ -136,7 +136,7 @@ class ChangeDialog(QDialog):
             self.problem.set_text(outcome)
             self.problem.setVisible(True)
         if self.isVisible():
-            fit_height(self)
+            fit_height(self, shrink=False)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Open exactly as tall as the wrapped text needs."""

@@ -12,11 +12,15 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 
-def fit_height(window: QWidget) -> None:
-    """Make ``window`` exactly as tall as its layout needs at its current width."""
+def fit_height(window: QWidget, *, shrink: bool = True) -> None:
+    """Make ``window`` as tall as its layout needs at its current width.
+
+    ``shrink=False`` only ever grows it: for text that appears while the user works (a
+    refusal shown), so a dialog they made taller is not snapped back at each keystroke.
+    """
     layout = window.layout()
     if layout is None or not layout.hasHeightForWidth():
         return
     needed = max(layout.totalHeightForWidth(window.width()), window.minimumHeight())
-    if needed != window.height():
+    if needed > window.height() or (shrink and needed < window.height()):
         window.resize(window.width(), needed)

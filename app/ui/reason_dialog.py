@@ -261,7 +261,7 @@ class ReasonDialog(QDialog):
             assert isinstance(outcome, DomainError)
             self.problem.set_text(QCoreApplication.translate("KnownError", outcome.message))
             self.problem.setVisible(True)
-            fit_height(self)
+            fit_height(self, shrink=False)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Open tall enough for every wrapped line."""
