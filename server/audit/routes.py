@@ -279,7 +279,8 @@ def review_alert(
     now: Now,
 ) -> AlertOut:
     """Close an alert with an outcome and a note; an alert is reviewed once, for good."""
-    # Reviewing is an oversight task of the same roles; the domain has no action of its own.
+    # Refused before the body is judged; who may close this alert (never one about their own
+    # activity) is the domain's alert_review_permission, applied once the alert is found.
     _allow(caller, Action.READ_AUDIT, now)
     reviewed = reviews.close_alert(
         session,
